@@ -1,0 +1,166 @@
+"""Selectors, patterns and thresholds for extraction, cleaning and splitting (trafilatura `settings.py` style).
+
+Everything here is site-agnostic: tag names, generic class/id words used by many CMSs, and Chinese labels
+that portals, government sites and news sites print around their text. Lengths are counted in characters
+(one Chinese character = one character) and were calibrated on the pages in `tests/corpus/pages` and on
+the seed page: Chinese headings and titles are almost always under 40 characters, while body paragraphs
+run to hundreds.
+"""
+
+from __future__ import annotations
+
+import re
+
+# ---------------------------------------------------------------------------------------------- DOM shape
+
+# Subtrees that never hold main text; dropped before anything is measured.
+DROP_TAGS = frozenset(
+    {
+        "script", "style", "noscript", "iframe", "template", "svg", "canvas", "object", "embed",
+        "select", "option", "button", "input", "textarea", "head", "link", "meta", "map", "audio", "video",
+    }
+)  # fmt: skip
+
+# Elements that start a new line of text; everything else is inline and joins its neighbours.
+BLOCK_TAGS = frozenset(
+    {
+        "p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul", "ol", "dl", "dt", "dd", "blockquote",
+        "pre", "section", "article", "main", "header", "footer", "aside", "nav", "table", "tbody", "thead",
+        "tfoot", "tr", "caption", "center", "form", "fieldset", "figure", "figcaption", "address", "hr",
+        "body", "html", "details", "summary", "legend",
+    }
+)  # fmt: skip
+# Table cells: a row of short cells becomes one line ("项目 | 金额"); cells holding paragraphs (layout tables
+# on government sites) still break into lines because their <p>/<div> children are blocks.
+CELL_TAGS = frozenset({"td", "th"})
+CELL_SEPARATOR = " | "
+# Block containers that may be chosen as the main-text container.
+CONTAINER_TAGS = frozenset({"div", "td", "article", "section", "main", "body", "center", "table", "tbody", "form"})
+HEADING_TAGS = frozenset({"h1", "h2", "h3"})
+# Whole subtrees whose semantics say "not the text": they still count (negatively) for container choice.
+BOILERPLATE_TAGS = frozenset({"nav", "footer", "aside"})
+
+# Generic class/id words for comment, share and navigation widgets (readability's "unlikely candidates",
+# narrowed to words that are unambiguous on Chinese CMSs). Matched as whole words inside class/id values.
+BOILERPLATE_ATTR_RE = re.compile(
+    r"(?:^|[\s_-])(?:comments?|pinglun|reply|share|bdshare|jiathis|social|breadcrumbs?|crumbs?|"
+    r"footer|copyright|sidebar|navbar|nav|menu|topbar|advert|ads?|guanggao|related|recommend|"
+    r"hot-?list|xiangguan|tuijian|tags?|keywords?)(?:$|[\s_-])",
+    re.IGNORECASE,
+)
+# Never treat these as boilerplate widgets even if their class says so (`<body class="nav-open">`).
+NEVER_BOILERPLATE_TAGS = frozenset({"html", "body", "main", "article"})
+HIDDEN_STYLE_RE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
+
+# ------------------------------------------------------------------------------------------- line scoring
+
+# A line whose linked characters exceed this share is navigation, a related list or a tag cloud.
+# Real paragraphs with an inline link or two stay far below 0.3; lists of article links are near 1.0.
+LINK_DENSITY_MAX = 0.5
+# Lines at least this long count as content even without punctuation (e.g. a poem line block);
+# shorter punctuation-free lines (headings, labels, nav words) are neutral for container choice.
+NEUTRAL_LINE_MAX_CHARS = 40
+# Sentence-internal and terminal punctuation that marks running Chinese prose.
+PROSE_PUNCT_RE = re.compile(r"[，。！？；：、,;!?]")
+# Fewer main-text characters than this (CJK + letters + digits) means "no main text on this page".
+MIN_MAIN_TEXT_CHARS = 20
+
+# Metadata labels printed next to the text: "发布时间：", "来源：", "作者：", "浏览次数：" …
+# Bare 时间/地点 are deliberately absent: notices use "时间：3月29日" as content.
+META_LABEL_RE = re.compile(
+    r"(?:^|[\s\]】|｜)])(?:发布时间|发布日期|发表时间|发表日期|更新时间|更新日期|发稿时间|时间|日期|"
+    r"来源|信息来源|文章来源|稿件来源|作者|编辑|责任编辑|审核|审校|校对|供稿|浏览次数|浏览量|阅读次数|阅读量|"
+    r"点击数|点击量|点击|浏览|阅读|字号|字体|影响了|发布者|发布人|发布机构|发文机关|索\s*引\s*号|"
+    r"主题分类|主题词|成文日期|发文字号|文\s*号|有\s*效\s*性|公开方式|公开范围|所属机构|体裁分类|"
+    r"组配分类|服务对象|信息分类|生效日期|废止日期)\s*[:：]"
+)
+# Metadata lines are short; a long paragraph that happens to contain "来源：" is prose.
+META_LINE_MAX_CHARS = 90
+# "发布时间" style lines must start with a label; bare "时间：" only counts when a second label follows.
+META_LINE_START_RE = re.compile(
+    r"^[\[【（(]?\s*(?:发布时间|发布日期|发表时间|发表日期|更新时间|发稿时间|来源|信息来源|文章来源|稿件来源|"
+    r"作者|编辑|责任编辑|浏览次数|阅读次数|点击数|字号|发布者|发布机构|发文机关|索\s*引\s*号|主题分类|"
+    r"成文日期|发文字号|有\s*效\s*性|公开方式|所属机构)\s*[:：]"
+)
+
+# Short lines that are widgets whatever their position: share bars, print/close links, font-size pickers,
+# copyright and ICP footers, breadcrumbs.
+WIDGET_LINE_RES = (
+    re.compile(r"^(?:当前位置|您的位置|您现在的位置|你的位置|你现在的位置|现在位置|所在位置|位置)\s*[:：]"),
+    re.compile(r"^(?:首\s*页|网站首页|主页)\s*[>›»→＞/]"),
+    re.compile(r"分享到|一键分享|扫一扫|扫描二维码|微信扫|打印本页|打印此页|关闭窗口|关闭本页|收藏本页|加入收藏"),
+    re.compile(r"【?\s*字体\s*[:：]?\s*[\[【]?\s*大\s*[\]】]?\s*[\[【]?\s*中\s*[\]】]?\s*[\[【]?\s*小"),
+    re.compile(r"copyright|©|版权所有|ICP|备案号|公网安备|网安备|技术支持\s*[:：]|主办单位\s*[:：]|承办单位\s*[:：]", re.I),
+    re.compile(r"^(?:相关热词搜索|热词搜索|标签|关键词|关键字|Tags?|TAG)\s*[:：]", re.I),
+    re.compile(r"^(?:上一篇|下一篇|上一页|下一页|上篇|下篇|返回列表|返回顶部|返回首页)"),
+    re.compile(r"^共\s*\d+\s*页"),
+    re.compile(r"^(?:本文|文章)?(?:链接|地址|网址)\s*[:：]\s*https?://"),
+)
+WIDGET_LINE_MAX_CHARS = 120
+
+# Headings that open the block after the main text: related lists, comments, tags, prev/next links.
+# The first such short line after some prose ends the main text.
+TAIL_MARKER_RE = re.compile(
+    r"^[\[【「]?\s*(?:相关热词搜索|热词搜索|相关文章|相关阅读|相关推荐|相关新闻|相关链接|推荐阅读|延伸阅读|"
+    r"热门文章|热门推荐|热点文章|最新文章|最新更新|猜你喜欢|你可能感兴趣|您可能感兴趣|精彩推荐|"
+    r"网友评论|发表评论|评论列表|全部评论|最新评论|热门评论|我要评论|评论\s*[（(]\s*\d|"
+    r"上一篇|下一篇|分享到)"
+)
+TAIL_MARKER_MAX_CHARS = 80
+
+# Breadcrumb: a labelled line ("当前位置：首页 > 范文大全 > 讲话稿 > 正文") or one starting at 首页 with arrows.
+BREADCRUMB_LABEL_RE = re.compile(
+    r"^(?:当前位置|您的位置|您现在的位置|你的位置|你现在的位置|现在位置|所在位置|位置)\s*[:：]\s*"
+)
+BREADCRUMB_START_RE = re.compile(r"^(?:首\s*页|网站首页|主页|首页\s*\S*)\s*[>›»→＞]")
+BREADCRUMB_SEP_RE = re.compile(r"\s*(?:>>|[>›»→＞/]|&gt;)\s*")
+# Dropped from the path: the site root (every page has it) and trailing "this page" words.
+BREADCRUMB_ROOTS = frozenset({"首页", "网站首页", "主页", "首 页", "Home", "home"})
+BREADCRUMB_LEAVES = frozenset({"正文", "内容", "详情", "阅读文章", "文章内容", "正文内容", "浏览文章", "查看文章"})
+
+# Tag lines and keyword meta.
+TAG_LINE_RE = re.compile(r"^(?:相关热词搜索|热词搜索|标签|关键词|关键字|Tags?|TAG)\s*[:：]\s*(.+)$", re.I)
+TAG_SPLIT_RE = re.compile(r"[\s,，、;；|]+")
+TAG_MAX_CHARS = 20
+MAX_TAGS = 20
+
+# ------------------------------------------------------------------------------------------------ metadata
+
+TITLE_SEPARATOR_RE = re.compile(r"\s*(?:_|｜|\||\s[-–—]\s|--|——|(?<![\d\s])-(?![\d\s]))\s*")
+TITLE_MIN_CHARS = 4
+TITLE_MAX_CHARS = 100
+# A heading is the page title when it covers this share of the <title>'s first segment (or vice versa).
+TITLE_OVERLAP_MIN = 0.6
+
+PUBLISHED_META_NAMES = (
+    "article:published_time",
+    "og:published_time",
+    "og:release_date",
+    "pubdate",
+    "publishdate",
+    "publish_date",
+    "publication_date",
+    "published_time",
+    "datepublished",
+    "dc.date.issued",
+    "dc.date",
+    "dcterms.issued",
+    "firstpublishedtime",
+    "sailthru.date",
+    "date",
+    "article:modified_time",
+    "lastmodifiedtime",
+)
+# Labels before a printed date, best first: 发布 beats 成文 on government pages.
+DATE_LABELS = ("发布时间", "发布日期", "发表时间", "发表日期", "发稿时间", "时间", "日期", "发表于", "更新时间", "成文日期")
+DATE_RE = re.compile(
+    r"(?P<y>(?:19|20)\d{2})\s*[-/.年]\s*(?P<m>\d{1,2})\s*[-/.月]\s*(?P<d>\d{1,2})\s*日?"
+    r"(?:\s*T?\s*(?P<H>\d{1,2})\s*[:：时]\s*(?P<M>\d{1,2})(?:\s*[:：分]\s*(?P<S>\d{1,2}))?)?"
+)
+# An unlabelled date counts only on a short line (a byline), not inside prose.
+DATE_LINE_MAX_CHARS = 60
+# Timestamps with a zone are turned into Beijing wall time, then stored naive.
+LOCAL_UTC_OFFSET_HOURS = 8
+
+# Share of CJK among letters for language "zh".
+ZH_MIN_SHARE = 0.3

@@ -1,0 +1,111 @@
+"""Settings: defaults in code, overridden by a TOML file, then by CLI flags.
+
+One validated object per stage is passed to that stage's function; no stage takes 25 keyword arguments.
+Unknown keys and wrong types are refused with a message naming the key, so a typo in `wenji.toml`
+fails at start instead of being silently ignored.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field, fields, is_dataclass, replace
+from pathlib import Path
+from typing import Any, get_type_hints
+
+from wenji import __version__
+
+DEFAULT_USER_AGENT = f"wenji/{__version__} (+https://github.com/wenji-etl/wenji; Chinese document ETL)"
+
+
+@dataclass(slots=True, frozen=True)
+class FetchConfig:
+    user_agent: str = DEFAULT_USER_AGENT
+    connect_timeout: float = 10.0
+    read_timeout: float = 30.0
+    total_timeout: float = 60.0  # wall time for one page including retries' waits is bounded separately
+    max_bytes: int = 20_000_000  # bodies above this are aborted while streaming, never buffered whole
+    max_redirects: int = 10
+    concurrency: int = 16  # simultaneous requests over all hosts
+    per_host_concurrency: int = 4
+    retries: int = 2  # extra attempts on timeouts, connection errors, 429 and 5xx; never on other 4xx
+    backoff: float = 0.5  # seconds; doubled each retry, with jitter
+    allow_private: bool = False  # loopback/private/link-local addresses; the demo and tests turn it on
+
+
+@dataclass(slots=True, frozen=True)
+class SegmentConfig:
+    engine: str = "auto"  # "auto" (rjieba when installed, else jieba) | "jieba" | "rjieba"
+    user_dicts: tuple[str, ...] = ()
+
+
+@dataclass(slots=True, frozen=True)
+class EnrichConfig:
+    top_k: int = 10  # keywords kept per document
+
+
+@dataclass(slots=True, frozen=True)
+class Settings:
+    db_path: str = "data/wenji.duckdb"
+    batch_size: int = 200  # pages per batch: one worker task and one load transaction each
+    workers: int = 2  # worker processes for the CPU-bound steps
+    fetch: FetchConfig = field(default_factory=FetchConfig)
+    segment: SegmentConfig = field(default_factory=SegmentConfig)
+    enrich: EnrichConfig = field(default_factory=EnrichConfig)
+
+
+class SettingsError(ValueError):
+    """A configuration value is wrong; the message names the key and what was expected."""
+
+
+def _coerce(key: str, value: Any, expected: Any) -> Any:
+    if is_dataclass(expected):
+        if not isinstance(value, dict):
+            raise SettingsError(f"{key}: expected a table, got {type(value).__name__}")
+        return _build(expected, value, prefix=f"{key}.")
+    origin = getattr(expected, "__origin__", None)
+    if origin is tuple:
+        if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
+            raise SettingsError(f"{key}: expected a list of strings, got {value!r}")
+        return tuple(value)
+    if expected is float and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    if expected in (int, float) and isinstance(value, bool):
+        raise SettingsError(f"{key}: expected {expected.__name__}, got {value!r}")
+    if not isinstance(value, expected):
+        raise SettingsError(f"{key}: expected {expected.__name__}, got {value!r}")
+    if expected in (int, float) and value < 0:
+        raise SettingsError(f"{key}: expected a non-negative number, got {value!r}")
+    return value
+
+
+def _build(cls: type, values: dict[str, Any], prefix: str = "") -> Any:
+    hints = get_type_hints(cls)
+    known = {f.name for f in fields(cls)}
+    unknown = sorted(set(values) - known)
+    if unknown:
+        raise SettingsError(f"{prefix}{unknown[0]}: unknown setting (known: {', '.join(sorted(known))})")
+    return cls(**{k: _coerce(prefix + k, v, hints[k]) for k, v in values.items()})
+
+
+def load_settings(path: str | Path | None = None, **overrides: Any) -> Settings:
+    """Defaults, then the TOML file (if given), then non-None keyword overrides (CLI flags)."""
+    settings = Settings()
+    if path is not None:
+        p = Path(path)
+        try:
+            data = tomllib.loads(p.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise SettingsError(f"config file {p} does not exist") from None
+        except tomllib.TOMLDecodeError as e:
+            raise SettingsError(f"config file {p} is not valid TOML: {e}") from None
+        settings = _build(Settings, data)
+    given = {k: v for k, v in overrides.items() if v is not None}
+    if given:
+        settings = replace(
+            settings, **{k: _coerce(k, v, get_type_hints(Settings)[k]) for k, v in given.items()}
+        )
+    if settings.batch_size < 1:
+        raise SettingsError("batch_size: expected a positive number of pages per batch")
+    if settings.workers < 1:
+        raise SettingsError("workers: expected at least 1 worker process")
+    return settings

@@ -1,0 +1,50 @@
+"""The CPU-bound middle of the pipeline for one batch: extract/clean → segment → enrich → Arrow.
+
+Runs in a worker process. The steps are chained here, inside one task per batch, so a batch's data
+crosses the process boundary twice (pages in, Arrow tables out) instead of once per step.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from wenji.tasks.enrich.keywords import enrich_batch
+from wenji.tasks.extract import extract_batch
+from wenji.tasks.load import BatchTables, to_tables
+from wenji.tasks.records import ErrorRecord, Page
+from wenji.tasks.segment import segment_batch, warm_up
+from wenji.tasks.settings import Settings
+
+
+@dataclass(slots=True)
+class TransformResult:
+    batch: BatchTables
+    counters: Counter[str]
+
+
+def transform_batch(
+    run_id: str,
+    pages: Sequence[Page],
+    prior_errors: Sequence[ErrorRecord],
+    urls: Sequence[str],
+    settings: Settings,
+) -> TransformResult:
+    """Pages of one batch → Arrow tables for one load transaction.
+
+    `prior_errors` (from fetch) and `urls` (every URL the batch handled) ride along so that the
+    batch's errors are written in the same transaction as its rows.
+    """
+    docs = extract_batch(list(pages))
+    segmented = segment_batch(docs.items, settings.segment)
+    enriched = enrich_batch(segmented.items, settings.enrich)
+    errors = [*prior_errors, *docs.errors, *segmented.errors, *enriched.errors]
+    counters = docs.counters + segmented.counters + enriched.counters
+    batch = to_tables(run_id, pages, enriched.items, errors, urls)
+    return TransformResult(batch=batch, counters=counters)
+
+
+def init_worker(settings: Settings) -> None:
+    """Process-pool initializer: load the segmenter and dictionaries once per worker process."""
+    warm_up(settings.segment)
