@@ -192,9 +192,9 @@ def prev_next(a: Article, site: list[Article]) -> tuple[str, str]:
 
 
 def related(a: Article, site: list[Article]) -> list[Article]:
-    """Same category first, then the rest, by date: what a CMS's 相关文章 block usually shows."""
+    """Same category first, then the oldest of the rest, so the list differs from 最新文章 (as on real sites)."""
     others = [o for o in site if o is not a]
-    others.sort(key=lambda o: (o.category != a.category, -o.date.timestamp()))
+    others.sort(key=lambda o: (o.category != a.category, o.date))
     return others[:RELATED_COUNT]
 
 

@@ -194,7 +194,7 @@ def decode_html(body: bytes, content_type: str | None) -> Decoded:
     header = normalize_charset(header_charset(content_type))
     meta = normalize_charset(meta_charset(body))
     if meta in _BOM_ONLY_CODECS:
-        meta = "utf-8"  # the HTML standard's rule: a meta UTF-16 label can't be true in ASCII-compatible bytes
+        meta = "utf-8"  # the HTML standard's rule: a UTF-16 label in ASCII-readable bytes is false
 
     declared: list[tuple[str, EncodingSource]] = []
     if header and header not in _WEAK_HEADER_CODECS:
@@ -226,10 +226,10 @@ def decode_html(body: bytes, content_type: str | None) -> Decoded:
             continue
         seen.add(codec)
         text, bad = _decode_counting(body, codec)
-        if codec == "gb18030" and source == "detected" and codec != detected:
-            # A trial, not a detector's verdict: believe it only if it reads as Chinese.
-            if _common_char_share(text, codec) < MIN_COMMON_HANZI_SHARE:
-                continue
+        # A gb18030 trial is not a detector's verdict: believe it only if it reads as Chinese.
+        is_trial = codec == "gb18030" and source == "detected" and codec != detected
+        if is_trial and _common_char_share(text, codec) < MIN_COMMON_HANZI_SHARE:
+            continue
         tried.append(Decoded(text, codec, source, bad))
         if bad <= allowed_bad:
             return tried[-1]

@@ -164,3 +164,60 @@ LOCAL_UTC_OFFSET_HOURS = 8
 
 # Share of CJK among letters for language "zh".
 ZH_MIN_SHARE = 0.3
+
+# ---------------------------------------------------------------------------------------------- cleaning
+
+# Removed outright: zero-width characters, soft hyphen, BOM, bidi marks and C0/C1 controls.
+INVISIBLE_CHARS_RE = re.compile("[\u200b-\u200f\u2060-\u2064\ufeff\u00ad\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# Every kind of space (tab, newline, nbsp, ideographic space, thin spaces) becomes one ASCII space.
+SPACES_RE = re.compile("[\\s\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]+")
+# ASCII punctuation right after a Chinese character is a half-width slip: "之年,在" -> "之年，在".
+# "." is left alone (decimals, abbreviations, URLs); so are "1,000" and "01:55" (digit before).
+ASCII_TO_FULLWIDTH_PUNCT = {",": "，", ";": "；", ":": "：", "?": "？", "!": "！"}
+# Latin tokens this short sit next to Chinese without a space ("U型", "5G网络", "第X届", "AI技术").
+LATIN_GLUE_MAX_CHARS = 2
+# Placeholder marks in 范文 templates; they count as Chinese for spacing and are never dropped.
+PLACEHOLDER_CHARS = "×○□△＊*"
+
+# A paragraph ending in one of these ends a sentence (or a heading/label line such as "同志们：").
+TERMINAL_PUNCT = frozenset("。！？；：…”’」』）)】》〉.!?;:—")
+# Sentence ends inside a paragraph: evidence that it is body text, not a heading.
+SENTENCE_END_RE = re.compile(r"[。！？；!?;]")
+# Body text also has commas; a long line without any is a list or a title, not a broken sentence.
+CLAUSE_PUNCT_RE = re.compile(r"[，、。！？；：,;]")
+# A paragraph at least this long (with clause punctuation) is body text; headings, titles and salutations
+# are shorter. On the corpus the longest heading is 38 characters and the shortest page-broken body line 51.
+JOIN_MIN_CHARS = 40
+# Outline markers that open headings and list items: 一、 （一） 1. 第一章 一是 二要 ① …
+OUTLINE_MARKER_RE = re.compile(
+    r"^(?:[一二三四五六七八九十百]+[、.．是要]|[（(][一二三四五六七八九十\d]+[）)]|\d{1,2}[、.．](?!\d)|"
+    r"第[一二三四五六七八九十百\d]+[章节条部分个篇]|[①-⑳]|[【\[]?[篇范例]文?[一二三四五六七八九十\d]+[】\]]?)"
+)
+# Run-in headings: "一、紧绷决战之弦，坚定创则必成的信心和决心 全国文明城市是……" (heading, space, body).
+RUN_IN_HEADING_RE = re.compile(
+    r"^((?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[）)])[^。！？；!?;\s]{4,36}[\u4e00-\u9fff]) "
+    r"(?=[\u4e00-\u9fff])(.{20,})$"
+)
+
+# ---------------------------------------------------------------------------------------------- splitting
+
+# Salutations that open a speech: "同志们：", "各位领导、同志们：", "尊敬的各位来宾：" …
+SALUTATION_RE = re.compile(
+    r"^(?:尊敬的|亲爱的|各位|全体)?[^。！？；!?;：:]{0,30}?"
+    r"(?:同志们|朋友们|同学们|老师们|代表们|委员们|女士们|先生们|来宾们|家长们|战友们|各位来宾|各位代表|"
+    r"各位领导|各位委员|各位同事|各位嘉宾|各位老师|各位家长)[：:]$"
+)
+SALUTATION_MAX_CHARS = 40
+# A title line of one piece: short, no sentence punctuation, not an outline heading.
+DOC_TITLE_MIN_CHARS = 4
+DOC_TITLE_MAX_CHARS = 40
+# Short lines allowed between a title and its salutation: speaker, date ("（2024年3月29日）").
+TITLE_TO_SALUTATION_MAX_GAP = 2
+GAP_LINE_MAX_CHARS = 30
+# Numbered 范文 on one page: "篇一：2024年工作总结", "【范文二】", "范文3：".
+NUMBERED_PIECE_RE = re.compile(
+    r"^[【\[]?(?:篇|范文|例文|样本)[一二三四五六七八九十\d]+[】\]]?\s*[:：]?\s*(?P<title>.*)$"
+)
+# Text before the first piece shorter than this is a page intro ("以下是小编整理的……") and is dropped;
+# longer preambles become a document of their own under the page title.
+PREAMBLE_MIN_CHARS = 80

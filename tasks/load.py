@@ -104,7 +104,7 @@ SCHEMAS: dict[str, pa.Schema] = {
         ]
     ),
     "errors": pa.schema(
-        [("run_id", _STR), ("url", _STR), ("stage", _STR), ("kind", _STR), ("message", _STR), ("at", _TS_TZ)]
+        [("run_id", _STR), ("url", _STR), ("stage", _STR), ("kind", _STR), ("message", _STR), ("recorded_at", _TS_TZ)]
     ),
 }
 
@@ -255,7 +255,7 @@ def to_tables(
             stage=err.stage,
             kind=err.kind,
             message=err.message,
-            at=now,
+            recorded_at=now,
         )
 
     return BatchTables(

@@ -127,23 +127,30 @@ class JiebaSegmenter:
         self._cut = tokenizer.cut
         self._posseg = jieba.posseg.POSTokenizer(tokenizer)
         self._posseg.makesure_userdict_loaded()
-        self._tags = self._posseg.word_tag_tab
+        # Known words and, as they are met, unknown ones: the tag table doubles as the memo.
+        self._tags: dict[str, str] = dict(self._posseg.word_tag_tab)
 
     def tag(self, text: str) -> list[tuple[str, str]]:
         tags = self._tags
         return [(w, tags.get(w) or self._tag_unknown(w)) for w in self._cut(text, HMM=True)]
 
     def _tag_unknown(self, word: str) -> str:
-        """Tag a word found by the HMM or a non-Chinese run, the way rjieba does.
+        """Tag a word that is not in the dictionary the way rjieba does, and remember it.
 
-        ASCII digits are "m", other ASCII letters and digits "eng"; other words go through posseg's
-        HMM, whose last piece's tag is kept because Chinese compounds are head-final.
+        ASCII numbers are "m", other ASCII words "eng", punctuation and spaces "x"; Chinese words
+        found by the HMM go through posseg's HMM, whose last piece's tag is kept because Chinese
+        compounds are head-final.
         """
         if _ASCII_NUMBER_RE.fullmatch(word):
-            return "m"
-        if _ASCII_WORD_RE.fullmatch(word):
-            return "eng"
-        return self._posseg.lcut(word, HMM=True)[-1].flag
+            tag = "m"
+        elif _ASCII_WORD_RE.fullmatch(word):
+            tag = "eng"
+        elif not any(ch.isalnum() for ch in word):
+            tag = "x"
+        else:
+            tag = self._posseg.lcut(word, HMM=True)[-1].flag
+        self._tags[word] = tag
+        return tag
 
 
 class RjiebaSegmenter:

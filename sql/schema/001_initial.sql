@@ -101,5 +101,5 @@ CREATE TABLE errors (
     stage           VARCHAR NOT NULL,          -- resolve | fetch | decode | extract | clean | segment | enrich | load
     kind            VARCHAR NOT NULL,          -- reason code, e.g. fetch_http_500, decode_failed, extract_empty
     message         VARCHAR NOT NULL,
-    at              TIMESTAMPTZ NOT NULL
+    recorded_at     TIMESTAMPTZ NOT NULL
 );

@@ -1,0 +1,185 @@
+"""Keywords per document, from our own tokens (never re-segmented).
+
+- TF-IDF: term frequency in the document times the IDF from jieba's shipped table
+  (`jieba/analyse/idf.txt`, computed by jieba's authors on a large general corpus); words missing from
+  it get the table's median, as `jieba.analyse.extract_tags` does.
+- TextRank: PageRank over a graph whose edges join content words (nouns, verbs, domain terms) that
+  occur within a few tokens of each other in the same sentence, as `jieba.analyse.textrank` does.
+
+Both keep only candidate words (see `is_keyword_candidate`): never stopwords, punctuation, numbers,
+single characters or template placeholders such as X, XX, 20XX.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib.util
+import re
+import statistics
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from pathlib import Path
+
+from wenji.tasks.records import Doc, Keyword, ProcessedDoc, Sentence, StepResult
+from wenji.tasks.segment import DATA_DIR, read_data_lines
+from wenji.tasks.settings import EnrichConfig
+
+STOPWORDS_FILE = DATA_DIR / "stopwords.txt"
+
+# A one-character word is almost never a useful keyword (的, 是, 市, 党 on its own say little).
+MIN_KEYWORD_CHARS = 2
+
+# Function-word tags from jieba's tagset: numerals, measure words, particles, prepositions,
+# conjunctions, pronouns, adverbs, interjections, modal particles, onomatopoeia, locality and time
+# words, punctuation. IDF alone lets frequent ones through (这一, 今年, 一是 in speeches).
+NON_CONTENT_POS = frozenset(
+    "x m mq mg q qg u uj ul uz ug uv ud p c r rr rz rg d df dg e y o f t tg w".split()
+)
+
+# TextRank links only these (jieba.analyse.textrank uses ns n vn v); nz nt nr l j add the domain
+# dictionary's terms and names, which are the point of the exercise.
+TEXTRANK_POS = frozenset("n ns nr nt nz vn v l j".split())
+TEXTRANK_WINDOW = 5  # tokens; jieba's default span
+TEXTRANK_DAMPING = 0.85  # PageRank's usual value, also jieba's
+TEXTRANK_ITERATIONS = 10  # jieba's; the scores' order is stable after a handful on speeches
+
+# Template placeholders: X, XX, 20XX, X月X日 pieces, ○○, ＊＊, 某某. Full-width forms included.
+PLACEHOLDER_RE = re.compile(r"[0-9０-９]*(?:[XxＸｘ×*＊○〇]+|某某)[0-9０-９]*")
+
+
+@functools.cache
+def stopwords() -> frozenset[str]:
+    return frozenset(line for _, line in read_data_lines(STOPWORDS_FILE))
+
+
+@functools.cache
+def idf_table() -> tuple[dict[str, float], float]:
+    """jieba's IDF table and its median (the IDF given to unknown words). Loaded once per process.
+
+    The file is found without importing `jieba.analyse`, whose import builds a second copy of the
+    table for jieba's own extractor.
+    """
+    spec = importlib.util.find_spec("jieba")
+    if spec is None or spec.origin is None:
+        raise ImportError("jieba is not installed; it ships the IDF table that keywords_tfidf needs")
+    path = Path(spec.origin).parent / "analyse" / "idf.txt"
+    idf: dict[str, float] = {}
+    with path.open(encoding="utf-8") as fh:
+        for line in fh:
+            word, _, value = line.rstrip().rpartition(" ")
+            if word:
+                idf[word] = float(value)
+    return idf, statistics.median(idf.values())
+
+
+def warm_up() -> None:
+    """Load the stopwords and IDF table now (for a process-pool initializer)."""
+    stopwords()
+    idf_table()
+
+
+def is_placeholder(word: str) -> bool:
+    """Template placeholders in 范文 pages (第X届, 20XX年, X同志, 某某): blanks, not content.
+
+    Misses placeholders written with other letters (“A单位”) and real words made only of X-like
+    characters (none in Chinese).
+    """
+    return PLACEHOLDER_RE.fullmatch(word) is not None
+
+
+def is_keyword_candidate(word: str, pos: str) -> bool:
+    """Whether a token may be a keyword at all: a content word of two or more characters.
+
+    Drops stopwords, function-word tags (`NON_CONTENT_POS`), punctuation and numbers (no letter or
+    Chinese character), placeholders. Misses: numbers written in Chinese that the engine tagged as
+    a noun; content words listed as stopwords in speeches (工作, 问题), dropped on purpose.
+    """
+    return (
+        len(word) >= MIN_KEYWORD_CHARS
+        and pos not in NON_CONTENT_POS
+        and word not in stopwords()
+        and any(ch.isalpha() for ch in word)
+        and not is_placeholder(word)
+    )
+
+
+def _candidate_counts(sentences: Iterable[Sentence]) -> Counter[str]:
+    """How often each candidate word occurs. Tokens are counted per (word, tag) in C first, so the
+    Python-level filter runs once per distinct token rather than once per token."""
+    pairs: Counter[tuple[str, str]] = Counter()
+    for s in sentences:
+        pairs.update(zip(s.words, s.pos, strict=True))
+    counts: Counter[str] = Counter()
+    for (word, pos), n in pairs.items():
+        if is_keyword_candidate(word, pos):
+            counts[word] += n
+    return counts
+
+
+def _top(scores: dict[str, float], top_k: int, method: str) -> list[Keyword]:
+    best = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))[:top_k]
+    return [Keyword(word=w, weight=round(s, 6), method=method) for w, s in best]
+
+
+def keywords_tfidf(sentences: list[Sentence], top_k: int) -> list[Keyword]:
+    """The `top_k` candidates by (count / candidate tokens) x IDF."""
+    counts = _candidate_counts(sentences)
+    total = sum(counts.values())
+    if not total or top_k <= 0:
+        return []
+    idf, median = idf_table()
+    return _top({w: n / total * idf.get(w, median) for w, n in counts.items()}, top_k, "tfidf")
+
+
+def keywords_textrank(sentences: list[Sentence], top_k: int) -> list[Keyword]:
+    """The `top_k` candidates by weighted PageRank over within-sentence co-occurrence, scaled to max 1."""
+    if top_k <= 0:
+        return []
+    nodes: dict[tuple[str, str], bool] = {}  # memo of the candidate test per distinct token
+    edges: dict[str, Counter[str]] = defaultdict(Counter)
+    for s in sentences:
+        kept = []  # (token index, word) of linkable tokens in this sentence
+        for i, token in enumerate(zip(s.words, s.pos, strict=True)):
+            ok = nodes.get(token)
+            if ok is None:
+                ok = nodes[token] = token[1] in TEXTRANK_POS and is_keyword_candidate(*token)
+            if ok:
+                kept.append((i, token[0]))
+        for a, (i, w) in enumerate(kept):
+            for j, v in kept[a + 1 :]:
+                if j - i >= TEXTRANK_WINDOW:
+                    break
+                if v != w:
+                    edges[w][v] += 1
+                    edges[v][w] += 1
+    if not edges:
+        return []
+    out_weight = {w: sum(nb.values()) for w, nb in edges.items()}
+    score = dict.fromkeys(edges, 1.0)
+    base = 1.0 - TEXTRANK_DAMPING
+    for _ in range(TEXTRANK_ITERATIONS):
+        score = {
+            w: base + TEXTRANK_DAMPING * sum(n * score[v] / out_weight[v] for v, n in nb.items())
+            for w, nb in edges.items()
+        }
+    top = max(score.values())
+    return _top({w: s / top for w, s in score.items()}, top_k, "textrank")
+
+
+def enrich_batch(segmented: list[tuple[Doc, list[Sentence]]], cfg: EnrichConfig) -> StepResult[ProcessedDoc]:
+    """Keywords by both methods for each document; a document without tokens gets none (counted)."""
+    result: StepResult[ProcessedDoc] = StepResult()
+    counters = result.counters
+    for doc, sentences in segmented:
+        counters["docs_in"] += 1
+        try:
+            keywords = keywords_tfidf(sentences, cfg.top_k) + keywords_textrank(sentences, cfg.top_k)
+        except Exception as exc:  # a bug on one odd document must not sink the batch
+            result.reject(doc.url, "enrich", "enrich_failed", f"part {doc.part_no}: keywords failed: {exc!r}")
+            continue
+        if not keywords:
+            counters["docs_without_keywords"] += 1
+        counters["keywords"] += len(keywords)
+        result.items.append(ProcessedDoc(doc=doc, sentences=sentences, keywords=keywords))
+    counters["docs_out"] = len(result.items)
+    return result

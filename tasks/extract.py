@@ -1,0 +1,498 @@
+"""HTML -> page metadata + raw main-text paragraphs, and the extract step of the pipeline.
+
+How the main text is found (site-agnostic, one pass over the DOM, no per-site selectors):
+1. The DOM is walked once into *lines*: one per block element or `<br>`-separated run, each knowing its
+   link characters, its innermost block holder and whether it sits in a boilerplate widget (nav, footer,
+   aside, or a comment/share/related/... class). Every block element remembers the range of lines it holds.
+2. Each line gets a value: + its non-link characters when it reads like prose (Chinese punctuation, low link
+   density), 0 when it is a short punctuation-free line (heading, label), and - its length when it is
+   navigation, a link list, a widget or a metadata line.
+3. The main container is the element whose line range has the largest total value (ties: the smaller one).
+   Link lists and footers inside a wrapper cost more than they bring, so the tightest text container wins,
+   while text split over sibling blocks still lands in their common parent.
+4. Inside that range, boilerplate lines are dropped, the page title repeated at the top is dropped, and
+   the first "tail marker" (相关文章, 网友评论, 上一篇, 相关热词搜索 …) after the prose ends the text.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+
+from selectolax.lexbor import LexborHTMLParser, LexborNode
+
+from wenji.tasks import extract_rules as R
+from wenji.tasks.clean import clean_paragraphs, is_cjk_char
+from wenji.tasks.records import Doc, Page, PageMeta, StepResult
+from wenji.tasks.split import split_documents
+
+_WS_RE = re.compile(r"[ \t\n\r\f\v]+")
+_NONSPACE_RE = re.compile(r"\S")
+
+
+@dataclass(slots=True, frozen=True)
+class Extracted:
+    meta: PageMeta
+    paragraphs: list[str]  # main-text blocks in order, raw (not yet cleaned)
+
+
+@dataclass(slots=True)
+class _Line:
+    text: str
+    chars: int  # non-space characters
+    link_chars: int
+    holder: int  # index of the innermost block element
+    boiler: bool  # inside nav/footer/aside or a comment/share/related widget
+    heading: bool  # held by h1-h3
+
+
+@dataclass(slots=True)
+class _Element:
+    tag: str
+    start: int  # first line index held
+    end: int = -1  # one past the last line index held
+    boiler: bool = False
+
+
+@dataclass(slots=True)
+class _Walker:
+    """One recursive pass over the DOM that cuts the text into lines (see module docstring, step 1)."""
+
+    lines: list[_Line] = field(default_factory=list)
+    elements: list[_Element] = field(default_factory=list)
+    _pieces: list[str] = field(default_factory=list)
+    _link_chars: int = 0
+    _boiler_chars: int = 0
+    _stack: list[int] = field(default_factory=list)
+    _heading_depth: int = 0
+
+    def walk(self, root: LexborNode) -> None:
+        self._enter_block(root, boiler=False)
+        self._children(root, in_link=False, boiler=False, in_pre=False)
+        self._leave_block()
+
+    def _children(self, node: LexborNode, in_link: bool, boiler: bool, in_pre: bool) -> None:
+        for child in node.iter(include_text=True):
+            tag = child.tag
+            if tag == "-text":
+                self._text(child.text_content or "", in_link, boiler, in_pre)
+            elif tag and not tag.startswith("-") and tag not in R.DROP_TAGS:
+                self._element(child, tag, in_link, boiler, in_pre)
+
+    def _element(self, node: LexborNode, tag: str, in_link: bool, boiler: bool, in_pre: bool) -> None:
+        attrs = node.attributes
+        if "hidden" in attrs or R.HIDDEN_STYLE_RE.search(attrs.get("style") or ""):
+            return
+        if tag == "br":
+            self._flush()
+            return
+        boiler = boiler or _is_boilerplate_element(tag, attrs)
+        in_link = in_link or tag == "a"
+        in_pre = in_pre or tag == "pre"
+        if tag in R.BLOCK_TAGS:
+            self._enter_block(node, boiler)
+            self._heading_depth += tag in R.HEADING_TAGS
+            self._children(node, in_link, boiler, in_pre)
+            self._heading_depth -= tag in R.HEADING_TAGS
+            self._leave_block()
+        elif tag in R.CELL_TAGS:
+            # A cell joins its row's line unless it holds blocks of its own (layout tables).
+            if self._pieces:
+                self._pieces.append(R.CELL_SEPARATOR)
+            before = len(self.lines)
+            self.elements.append(_Element(tag=tag, start=before, boiler=boiler))
+            index = len(self.elements) - 1
+            self._stack.append(index)
+            self._children(node, in_link, boiler, in_pre)
+            if len(self.lines) > before:
+                self._flush()
+            self._stack.pop()
+            self.elements[index].end = len(self.lines)
+        else:
+            self._children(node, in_link, boiler, in_pre)
+
+    def _enter_block(self, node: LexborNode, boiler: bool) -> None:
+        self._flush()
+        self.elements.append(_Element(tag=node.tag or "", start=len(self.lines), boiler=boiler))
+        self._stack.append(len(self.elements) - 1)
+
+    def _leave_block(self) -> None:
+        self._flush()
+        self.elements[self._stack.pop()].end = len(self.lines)
+
+    def _text(self, text: str, in_link: bool, boiler: bool, in_pre: bool) -> None:
+        if in_pre and "\n" in text:
+            first, *rest = text.split("\n")
+            self._text(first, in_link, boiler, in_pre=False)
+            for part in rest:
+                self._flush()
+                self._text(part, in_link, boiler, in_pre=False)
+            return
+        self._pieces.append(text)
+        if in_link or boiler:
+            n = len(_NONSPACE_RE.findall(text))
+            self._link_chars += n if in_link else 0
+            self._boiler_chars += n if boiler else 0
+
+    def _flush(self) -> None:
+        if not self._pieces:
+            return
+        text = _WS_RE.sub(" ", "".join(self._pieces)).strip(" |")
+        link_chars, boiler_chars = self._link_chars, self._boiler_chars
+        self._pieces.clear()
+        self._link_chars = self._boiler_chars = 0
+        chars = len(_NONSPACE_RE.findall(text.replace("\xa0", " ").replace("\u3000", " ")))
+        if chars == 0:
+            return
+        holder = self._stack[-1]
+        self.lines.append(
+            _Line(
+                text=text,
+                chars=chars,
+                link_chars=min(link_chars, chars),
+                holder=holder,
+                boiler=self.elements[holder].boiler or 2 * boiler_chars > chars,
+                heading=self._heading_depth > 0,
+            )
+        )
+
+
+def _is_boilerplate_element(tag: str, attrs: dict[str, str | None]) -> bool:
+    """Nav/footer/aside, and elements whose class or id names a comment, share, related or menu widget.
+
+    Catches the widgets that carry prose-like text (comments, related-article summaries) which the link
+    density alone would keep. Misses widgets with meaningless class names (`.r2`, `.box3`); those are
+    left to link density and the tail markers.
+    """
+    if tag in R.BOILERPLATE_TAGS:
+        return True
+    if tag in R.NEVER_BOILERPLATE_TAGS:
+        return False
+    hint = f"{attrs.get('class') or ''} {attrs.get('id') or ''}".strip()
+    return bool(hint) and R.BOILERPLATE_ATTR_RE.search(hint) is not None
+
+
+# ------------------------------------------------------------------------------------------- line verdicts
+
+
+def is_widget_line(text: str) -> bool:
+    """Breadcrumbs, share bars, print/close links, copyright/ICP footers, tag lines, prev/next links.
+
+    Only short lines are judged, so a paragraph that quotes "版权所有" in a sentence stays.
+    """
+    return len(text) <= R.WIDGET_LINE_MAX_CHARS and any(rx.search(text) for rx in R.WIDGET_LINE_RES)
+
+
+def is_meta_line(text: str) -> bool:
+    """Bylines such as "发布时间：2024-03-29 来源：市政府办 浏览次数：" and metadata table rows.
+
+    A short line counts when it starts with a metadata label or holds two labels; "时间：上午9点" alone
+    (a notice's content) does not. Misses bylines without colons ("新华社 2024年3月29日").
+    """
+    if len(text) > R.META_LINE_MAX_CHARS:
+        return False
+    return R.META_LINE_START_RE.match(text) is not None or len(R.META_LABEL_RE.findall(text)) >= 2
+
+
+def is_link_list_line(line: _Line) -> bool:
+    """Lines that are mostly link text: menus, related-article items, tag clouds, pagination."""
+    return line.link_chars > R.LINK_DENSITY_MAX * line.chars
+
+
+def _line_value(line: _Line) -> float:
+    """Contribution of one line to its containers' score (module docstring, step 2)."""
+    if line.boiler or is_link_list_line(line) or is_widget_line(line.text) or is_meta_line(line.text):
+        return -float(line.chars)
+    prose = R.PROSE_PUNCT_RE.search(line.text) is not None
+    if not prose and line.chars < R.NEUTRAL_LINE_MAX_CHARS:
+        return 0.0
+    return float(line.chars - 2 * line.link_chars)
+
+
+def _best_container(walker: _Walker) -> _Element | None:
+    """The element whose lines add up to the largest value; ties go to the smaller element."""
+    prefix = [0.0]
+    for line in walker.lines:
+        prefix.append(prefix[-1] + _line_value(line))
+    best: _Element | None = None
+    best_key = (0.0, 0)
+    for el in walker.elements:
+        if el.boiler or el.end <= el.start or el.tag not in R.CONTAINER_TAGS:
+            continue
+        key = (prefix[el.end] - prefix[el.start], -(el.end - el.start))
+        if key > best_key:
+            best, best_key = el, key
+    return best
+
+
+def _compact(text: str) -> str:
+    return _WS_RE.sub("", text.replace("\xa0", "").replace("\u3000", ""))
+
+
+def _main_lines(walker: _Walker, box: _Element, title: str) -> list[_Line]:
+    """Lines of the chosen container minus boilerplate, the repeated title, and everything after the tail."""
+    kept: list[_Line] = []
+    seen_prose = False
+    title_key = _compact(title)
+    for line in walker.lines[box.start : box.end]:
+        text = line.text.strip("\xa0\u3000 ")
+        if seen_prose and len(text) <= R.TAIL_MARKER_MAX_CHARS and R.TAIL_MARKER_RE.match(text):
+            break
+        if line.boiler or is_link_list_line(line) or is_widget_line(text) or is_meta_line(text):
+            continue
+        if not seen_prose and title_key and _compact(text) == title_key:
+            continue
+        kept.append(line)
+        seen_prose = seen_prose or R.PROSE_PUNCT_RE.search(text) is not None
+    return kept
+
+
+# ---------------------------------------------------------------------------------------------- metadata
+
+
+def _meta_map(tree: LexborHTMLParser) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for node in tree.css("meta"):
+        attrs = node.attributes
+        key = attrs.get("property") or attrs.get("name") or attrs.get("itemprop") or attrs.get("http-equiv")
+        value = attrs.get("content")
+        if key and value and value.strip():
+            found.setdefault(key.strip().lower(), value.strip())
+    return found
+
+
+def split_title(raw: str) -> tuple[str, str | None]:
+    """`<title>` -> (article title, site name): "讲话稿_博文学习网" -> ("讲话稿", "博文学习网").
+
+    The first segment is the article title unless it is too short to be one; the last is the site name.
+    Misses titles whose own text contains " - " or "_" (the part after it is cut).
+    """
+    parts = [p for p in R.TITLE_SEPARATOR_RE.split(raw.strip()) if p.strip()]
+    if not parts:
+        return "", None
+    head = parts[0] if len(parts[0]) >= R.TITLE_MIN_CHARS else max(parts, key=len)
+    site = parts[-1].strip() if len(parts) > 1 and parts[-1] != head else None
+    return head.strip(), site
+
+
+def _overlap(a: str, b: str) -> float:
+    """Share of the shorter string's characters found in the longer one (order-free, cheap)."""
+    short, long_ = (a, b) if len(a) <= len(b) else (b, a)
+    if not short:
+        return 0.0
+    pool = set(long_)
+    return sum(ch in pool for ch in short) / len(short)
+
+
+def choose_title(html_title: str, og_title: str | None, headings: list[str], site_name: str | None) -> str:
+    """Visible heading when it matches the `<title>` (it is complete there), else `<title>` minus site suffix.
+
+    Headings that are the site name (a logo in an h1) are skipped. Misses pages whose h1 and `<title>`
+    disagree completely (then the `<title>` wins).
+    """
+    base, _ = split_title(og_title or html_title)
+    compact_base = _compact(base)
+    for heading in headings:
+        text = _WS_RE.sub(" ", heading).strip()
+        compact = _compact(text)
+        if not (R.TITLE_MIN_CHARS <= len(compact) <= R.TITLE_MAX_CHARS) or compact == _compact(site_name or ""):
+            continue
+        if not compact_base or compact in compact_base or compact_base in compact:
+            return text
+        if _overlap(compact, compact_base) >= R.TITLE_OVERLAP_MIN and len(compact) >= len(compact_base) / 2:
+            return text
+    if base:
+        return base
+    return next((h.strip() for h in headings if h.strip()), "")
+
+
+def parse_datetime(value: str) -> datetime | None:
+    """ISO 8601 or Chinese dates ("2024年3月29日", "2024/3/29 01:55") -> naive Beijing wall time."""
+    value = value.strip()
+    iso = value.replace("Z", "+00:00") if value.endswith("Z") else value
+    try:
+        dt = datetime.fromisoformat(iso)
+    except ValueError:
+        dt = None
+    if dt is not None:
+        if dt.tzinfo is not None:
+            beijing = timezone(timedelta(hours=R.LOCAL_UTC_OFFSET_HOURS))
+            dt = dt.astimezone(beijing).replace(tzinfo=None)
+        return dt
+    m = R.DATE_RE.search(value)
+    return _date_from_match(m) if m else None
+
+
+def _date_from_match(m: re.Match[str]) -> datetime | None:
+    try:
+        return datetime(
+            int(m["y"]), int(m["m"]), int(m["d"]), int(m["H"] or 0), int(m["M"] or 0), int(m["S"] or 0)
+        )
+    except ValueError:  # 2024-13-45 and the like
+        return None
+
+
+_LABELLED_DATE_RE = re.compile(
+    "(?P<label>" + "|".join(sorted(R.DATE_LABELS, key=len, reverse=True)) + r")\s*[:：]?\s*" + R.DATE_RE.pattern
+)
+_JSONLD_DATE_RE = re.compile(r'"datePublished"\s*:\s*"([^"]+)"')
+
+
+def find_published_at(
+    tree: LexborHTMLParser, metas: dict[str, str], lines: list[_Line], main_start: int
+) -> datetime | None:
+    """Publication time, most reliable source first.
+
+    Order: meta tags, `<time datetime>`, JSON-LD, a labelled date on a short line (发布时间 beats 成文日期),
+    then an unlabelled date on a short line just before or at the start of the main text. Dates inside
+    prose are never used (a speech mentions many dates).
+    """
+    for name in R.PUBLISHED_META_NAMES:
+        if name in metas and (dt := parse_datetime(metas[name])):
+            return dt
+    for node in tree.css("time[datetime], [itemprop=datePublished]"):
+        value = node.attributes.get("datetime") or node.attributes.get("content") or node.text()
+        if value and (dt := parse_datetime(value)):
+            return dt
+    for script in tree.css('script[type="application/ld+json"]'):
+        m = _JSONLD_DATE_RE.search(script.text() or "")
+        if m and (dt := parse_datetime(m.group(1))):
+            return dt
+    best: tuple[int, datetime] | None = None
+    for line in lines:
+        if len(line.text) > R.META_LINE_MAX_CHARS:
+            continue
+        for m in _LABELLED_DATE_RE.finditer(line.text):
+            dt = _date_from_match(m)
+            rank = R.DATE_LABELS.index(m["label"])
+            if dt and (best is None or rank < best[0]):
+                best = (rank, dt)
+    if best:
+        return best[1]
+    window = lines[max(0, main_start - 5) : main_start + 3]
+    for line in window:
+        if len(line.text) <= R.DATE_LINE_MAX_CHARS and (m := R.DATE_RE.search(line.text)):
+            dt = _date_from_match(m)
+            if dt:
+                return dt
+    return None
+
+
+def parse_breadcrumb(text: str) -> list[str] | None:
+    """"当前位置:首页 > 范文大全 > 讲话稿 > 正文" -> ["范文大全", "讲话稿"]; None when not a breadcrumb.
+
+    The root (首页) is on every page and the trailing 正文/内容 names the page itself, so both are dropped.
+    """
+    label = R.BREADCRUMB_LABEL_RE.match(text)
+    if label:
+        body = text[label.end() :]
+    elif R.BREADCRUMB_START_RE.match(text):
+        body = text
+    else:
+        return None
+    parts = [p.strip(" \xa0\u3000") for p in R.BREADCRUMB_SEP_RE.split(body)]
+    parts = [p for p in parts if p]
+    while parts and parts[0] in R.BREADCRUMB_ROOTS:
+        parts.pop(0)
+    while parts and parts[-1] in R.BREADCRUMB_LEAVES:
+        parts.pop()
+    return parts
+
+
+def split_tags(text: str) -> list[str]:
+    return [t for t in R.TAG_SPLIT_RE.split(text.strip()) if 0 < len(t) <= R.TAG_MAX_CHARS]
+
+
+def _dedupe(items: list[str]) -> list[str]:
+    return list(dict.fromkeys(items))
+
+
+def detect_language(text: str, html_lang: str | None) -> str | None:
+    """"zh" when CJK makes up a fair share of the letters; else the `<html lang>` primary tag."""
+    cjk = sum(1 for ch in text if is_cjk_char(ch))
+    latin = sum(1 for ch in text if ch.isascii() and ch.isalpha())
+    if cjk and cjk >= R.ZH_MIN_SHARE * (cjk + latin):
+        return "zh"
+    if html_lang:
+        return html_lang.split("-")[0].lower() or None
+    return None
+
+
+# -------------------------------------------------------------------------------------------- public API
+
+
+def extract_html(html: str, url: str) -> Extracted | None:
+    """Metadata and raw main-text paragraphs of one page; None when the page has no main text."""
+    tree = LexborHTMLParser(html)
+    root = tree.body
+    if root is None:
+        return None
+    walker = _Walker()
+    walker.walk(root)
+    metas = _meta_map(tree)
+    title_node = tree.css_first("title")
+    html_title = _WS_RE.sub(" ", title_node.text() if title_node else "").strip()
+    _, title_site = split_title(html_title)
+    site_name = metas.get("og:site_name") or metas.get("application-name") or title_site
+    headings = [ln.text for ln in walker.lines if ln.heading and not ln.boiler]
+    title = choose_title(html_title, metas.get("og:title"), headings, site_name)
+
+    box = _best_container(walker)
+    if box is None:
+        return None
+    lines = _main_lines(walker, box, title)
+    paragraphs = [ln.text for ln in lines]
+    main_chars = sum(1 for p in paragraphs for ch in p if ch.isalnum())
+    if main_chars < R.MIN_MAIN_TEXT_CHARS:
+        return None
+
+    category_path: list[str] = []
+    tags: list[str] = []
+    for line in walker.lines:
+        text = line.text.strip("\xa0\u3000 ")
+        if not category_path and (crumbs := parse_breadcrumb(text)):
+            category_path = crumbs
+        if m := R.TAG_LINE_RE.match(text):
+            tags.extend(split_tags(m.group(1)))
+    tags.extend(split_tags(metas.get("keywords", "")))
+    html_node = tree.css_first("html")
+    meta = PageMeta(
+        url=url,
+        title=title,
+        published_at=find_published_at(tree, metas, walker.lines, box.start),
+        category_path=category_path,
+        tags=_dedupe(tags)[: R.MAX_TAGS],
+        site_name=site_name,
+        language=detect_language("".join(paragraphs), html_node.attributes.get("lang") if html_node else None),
+    )
+    return Extracted(meta=meta, paragraphs=paragraphs)
+
+
+def extract_batch(pages: list[Page]) -> StepResult[Doc]:
+    """Extract -> clean -> split every page into documents; one bad page is an error row, never a raise."""
+    result: StepResult[Doc] = StepResult()
+    for page in pages:
+        result.counters["pages"] += 1
+        try:
+            extracted = extract_html(page.text, page.final_url or page.url)
+            if extracted is None:
+                result.reject(page.url, "extract", "extract_empty", "no main text found on the page")
+                continue
+            meta = extracted.meta
+            pieces = split_documents(meta.title, clean_paragraphs(extracted.paragraphs))
+        except Exception as exc:  # a parser fault on one page must not stop the batch
+            result.reject(page.url, "extract", "extract_failed", f"{type(exc).__name__}: {exc}")
+            continue
+        pieces = [(t, ps) for t, ps in pieces if ps]
+        if not pieces:
+            result.reject(page.url, "extract", "extract_empty", "main text was empty after cleaning")
+            continue
+        result.counters["split_pages"] += len(pieces) > 1
+        for part_no, (doc_title, paragraphs) in enumerate(pieces):
+            result.items.append(Doc(url=page.url, part_no=part_no, title=doc_title, paragraphs=paragraphs, meta=meta))
+            result.counters["documents"] += 1
+    return result
+
+
+__all__ = ["Extracted", "extract_batch", "extract_html"]

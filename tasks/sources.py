@@ -1,0 +1,336 @@
+"""Turn the user's source specs into a de-duplicated list of things to fetch.
+
+A spec is one of:
+- an http(s) URL of a page;
+- an http(s) URL of a sitemap: its path ends in .xml or .xml.gz, or its last segment mentions "sitemap"
+  (/sitemap, /sitemap.php) and the body turns out to be a <urlset> or <sitemapindex>. Other page URLs
+  are not downloaded here just to see whether they are sitemaps: that would fetch every page twice;
+- a local file of URLs, one per line (blank lines and # comments are skipped; lines may be sitemaps);
+- a local folder of saved pages (*.html, *.htm, *.shtml, recursively) or one saved .html file;
+- a local sitemap file (.xml or .xml.gz).
+
+Items keep first-seen order; duplicates (same normalised URL) are dropped and counted. A spec that
+can't be resolved becomes an ErrorRecord with stage "resolve". Error kinds (closed set):
+resolve_not_found, resolve_bad_spec, resolve_bad_url, resolve_io_error, resolve_http_<status>,
+resolve_timeout, resolve_connection_error, resolve_forbidden_address, resolve_too_large,
+resolve_bad_sitemap, resolve_empty.
+"""
+
+from __future__ import annotations
+
+import re
+import zlib
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from html import unescape
+from pathlib import Path
+from urllib.parse import urljoin, urlsplit
+from xml.etree import ElementTree
+
+import httpx
+from selectolax.lexbor import LexborHTMLParser
+
+from wenji.tasks.decode import decode_html
+from wenji.tasks.fetch import ForbiddenAddressError, address_problem, http_timeout, request_headers
+from wenji.tasks.records import SourceItem, StepResult
+from wenji.tasks.settings import FetchConfig
+from wenji.tasks.urls import normalize_url
+
+# The sitemap protocol caps one sitemap at 50 MB uncompressed; more than that from a .gz is a bomb.
+MAX_SITEMAP_BYTES = 50 * 1024 * 1024
+# Index → index → urlset is the deepest nesting seen in the wild; deeper is a loop or a trap.
+MAX_SITEMAP_DEPTH = 3
+# canonical / og:url live in <head>; 8 KB covers a head with a few inline scripts.
+CANONICAL_SCAN_BYTES = 8192
+SAVED_PAGE_SUFFIXES = frozenset({".html", ".htm", ".shtml"})
+_SITEMAP_SUFFIXES = (".xml", ".xml.gz")
+_GZIP_MAGIC = b"\x1f\x8b"
+_LOC = re.compile(rb"<loc>\s*(.*?)\s*</loc>", re.IGNORECASE | re.DOTALL)
+
+
+class _Unresolvable(Exception):
+    def __init__(self, kind: str, message: str):
+        super().__init__(message)
+        self.kind = kind
+        self.message = message
+
+
+@dataclass(slots=True, frozen=True)
+class _Sitemap:
+    is_index: bool  # <sitemapindex>: `locs` are more sitemaps; <urlset>: `locs` are pages
+    locs: list[str]
+
+
+def _is_http(text: str) -> bool:
+    return text.lower().startswith(("http://", "https://"))
+
+
+def _may_be_sitemap(url: str) -> bool:
+    path = urlsplit(url).path.lower()
+    return path.endswith(_SITEMAP_SUFFIXES) or "sitemap" in path.rsplit("/", 1)[-1]
+
+
+# --- sitemaps -------------------------------------------------------------------------------------
+
+
+def _gunzip(data: bytes, where: str) -> bytes:
+    try:
+        inflater = zlib.decompressobj(wbits=zlib.MAX_WBITS | 16)
+        out = inflater.decompress(data, MAX_SITEMAP_BYTES + 1)
+    except zlib.error as exc:
+        raise _Unresolvable("resolve_bad_sitemap", f"{where} is not valid gzip ({exc})") from None
+    if len(out) > MAX_SITEMAP_BYTES:
+        raise _Unresolvable(
+            "resolve_too_large", f"{where} unpacks to more than {MAX_SITEMAP_BYTES} bytes; split the sitemap"
+        )
+    return out
+
+
+def _local_name(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1].lower()
+
+
+def parse_sitemap(data: bytes, where: str) -> _Sitemap | None:
+    """The entries of a sitemap (gzipped or not), or None if `data` is not a sitemap at all.
+
+    Sitemaps with unescaped `&` in URLs are common and are not well-formed XML; for those the <loc>
+    elements are read with a pattern instead of failing the whole sitemap.
+    """
+    if data.startswith(_GZIP_MAGIC):
+        data = _gunzip(data, where)
+    try:
+        root = ElementTree.fromstring(data)
+    except ElementTree.ParseError as exc:
+        head = data[:2048].lower()
+        if b"<urlset" not in head and b"<sitemapindex" not in head:
+            raise _Unresolvable("resolve_bad_sitemap", f"{where} is not valid XML ({exc})") from None
+        locs = [unescape(m.decode("utf-8", "replace")) for m in _LOC.findall(data)]
+        return _Sitemap(is_index=b"<sitemapindex" in head, locs=locs)
+    kind = _local_name(root.tag)
+    if kind not in ("urlset", "sitemapindex"):
+        return None
+    locs = [(el.text or "").strip() for el in root.iter() if _local_name(el.tag) == "loc"]
+    return _Sitemap(is_index=kind == "sitemapindex", locs=[loc for loc in locs if loc])
+
+
+def _download(client: httpx.Client, url: str, cfg: FetchConfig) -> bytes:
+    try:
+        with client.stream("GET", url) as response:
+            if not 200 <= response.status_code < 300:
+                raise _Unresolvable(
+                    f"resolve_http_{response.status_code}",
+                    f"{url} answered HTTP {response.status_code}; check the sitemap address",
+                )
+            body = bytearray()
+            for chunk in response.iter_bytes():
+                body += chunk
+                if len(body) > cfg.max_bytes:
+                    raise _Unresolvable(
+                        "resolve_too_large", f"{url} is larger than fetch.max_bytes ({cfg.max_bytes})"
+                    )
+            return bytes(body)
+    except ForbiddenAddressError as exc:
+        raise _Unresolvable("resolve_forbidden_address", str(exc)) from None
+    except httpx.TimeoutException as exc:
+        raise _Unresolvable(
+            "resolve_timeout", f"{url}: {type(exc).__name__}; the server is slow or unreachable"
+        ) from None
+    except httpx.TooManyRedirects:
+        raise _Unresolvable(
+            "resolve_connection_error", f"{url} redirects more than {cfg.max_redirects} times"
+        ) from None
+    except (httpx.RequestError, httpx.InvalidURL) as exc:
+        raise _Unresolvable(
+            "resolve_connection_error", f"{url}: {type(exc).__name__}: {exc}; check the address"
+        ) from None
+
+
+def _read_sitemap_source(source: str, client: httpx.Client, cfg: FetchConfig) -> bytes:
+    if _is_http(source):
+        return _download(client, source, cfg)
+    try:
+        return Path(source).read_bytes()
+    except OSError as exc:
+        raise _Unresolvable("resolve_io_error", f"cannot read {source}: {exc.strerror}") from None
+
+
+def _walk_sitemap(
+    root: str, client: httpx.Client, cfg: FetchConfig, result: StepResult[SourceItem], page_if_not: bool
+) -> Iterator[str]:
+    """Page URLs from a sitemap and the sitemaps it indexes. A child that fails is one error row; its
+    siblings still count. With `page_if_not`, a root that turns out not to be a sitemap is a page."""
+    queue: list[tuple[str, int]] = [(root, 0)]
+    visited: set[str] = set()
+    while queue:
+        source, depth = queue.pop(0)
+        if source in visited:
+            continue
+        visited.add(source)
+        try:
+            sitemap = parse_sitemap(_read_sitemap_source(source, client, cfg), source)
+        except _Unresolvable as exc:
+            result.reject(source, "resolve", exc.kind, exc.message)
+            continue
+        if sitemap is None:
+            if page_if_not and source == root:
+                yield root
+            else:
+                result.reject(
+                    source,
+                    "resolve",
+                    "resolve_bad_sitemap",
+                    f"{source} is XML but neither <urlset> nor <sitemapindex>; pass a sitemap or page URLs",
+                )
+            continue
+        result.counters["sitemaps_read"] += 1
+        if not sitemap.locs:
+            result.reject(source, "resolve", "resolve_empty", f"sitemap {source} lists no URLs")
+        for loc in sitemap.locs:
+            if not _is_http(loc):
+                result.reject(loc, "resolve", "resolve_bad_url", f"{source} lists {loc!r}, not an http(s) URL")
+            elif not sitemap.is_index:
+                yield loc
+            elif depth + 1 < MAX_SITEMAP_DEPTH:
+                queue.append((normalize_url(loc), depth + 1))
+            else:
+                result.reject(
+                    loc,
+                    "resolve",
+                    "resolve_bad_sitemap",
+                    f"{loc} is nested more than {MAX_SITEMAP_DEPTH} sitemap indexes deep; not followed",
+                )
+
+
+# --- saved pages ----------------------------------------------------------------------------------
+
+
+def recovered_url(html_head: bytes) -> str | None:
+    """The page's own URL as stated in a saved copy: <link rel="canonical"> or <meta property="og:url">.
+
+    Catches pages saved from a browser or by wget, which keep their head. Knowingly misses relative
+    canonical links (a saved file has no base URL to resolve them against) and URLs stated only in
+    the body (a "本文链接:" line).
+    """
+    tree = LexborHTMLParser(decode_html(html_head, None).text)
+    for node in tree.css('link[rel="canonical" i], meta[property="og:url" i]'):
+        value = (node.attributes.get("href") or node.attributes.get("content") or "").strip()
+        if _is_http(value):
+            return value
+    return None
+
+
+def _saved_page(path: Path) -> SourceItem:
+    try:
+        with path.open("rb") as f:
+            head = f.read(CANONICAL_SCAN_BYTES)
+    except OSError:
+        head = b""  # unreadable: fetch reports it with the file's path
+    url = recovered_url(head) if head else None
+    return SourceItem(url=normalize_url(url) if url else path.resolve().as_uri(), path=str(path))
+
+
+def _saved_pages(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.rglob("*") if p.suffix.lower() in SAVED_PAGE_SUFFIXES and p.is_file())
+
+
+# --- specs ----------------------------------------------------------------------------------------
+
+
+def _read_url_list(path: Path) -> list[tuple[int, str]]:
+    data = path.read_bytes()
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = data.decode("gb18030", errors="replace")  # saved by Notepad on a Chinese Windows
+    lines = ((n, line.strip()) for n, line in enumerate(text.splitlines(), start=1))
+    return [(n, line) for n, line in lines if line and not line.startswith("#")]
+
+
+def _from_url(
+    url: str, client: httpx.Client, cfg: FetchConfig, result: StepResult[SourceItem]
+) -> Iterator[SourceItem]:
+    if _may_be_sitemap(url):
+        for loc in _walk_sitemap(normalize_url(url), client, cfg, result, page_if_not=True):
+            yield SourceItem(url=normalize_url(loc))
+    else:
+        yield SourceItem(url=normalize_url(url))
+
+
+def _from_spec(
+    spec: str, client: httpx.Client, cfg: FetchConfig, result: StepResult[SourceItem]
+) -> Iterator[SourceItem]:
+    if _is_http(spec):
+        yield from _from_url(spec, client, cfg, result)
+        return
+    if "://" in spec and not spec.lower().startswith("file://"):
+        raise _Unresolvable(
+            "resolve_bad_spec", f"{spec!r}: only http(s) URLs, local files and folders can be sources"
+        )
+    path = Path(urlsplit(spec).path if spec.lower().startswith("file://") else spec).expanduser()
+    if path.is_dir():
+        pages = _saved_pages(path)
+        if not pages:
+            raise _Unresolvable("resolve_empty", f"folder {path} holds no .html/.htm/.shtml files")
+        yield from (_saved_page(p) for p in pages)
+    elif not path.exists():
+        raise _Unresolvable(
+            "resolve_not_found", f"{spec!r} is neither an http(s) URL nor an existing file or folder"
+        )
+    elif path.suffix.lower() in SAVED_PAGE_SUFFIXES:
+        yield _saved_page(path)
+    elif path.name.lower().endswith(_SITEMAP_SUFFIXES):
+        for loc in _walk_sitemap(str(path), client, cfg, result, page_if_not=False):
+            yield SourceItem(url=normalize_url(loc))
+    else:
+        try:
+            lines = _read_url_list(path)
+        except OSError as exc:
+            raise _Unresolvable("resolve_io_error", f"cannot read {path}: {exc.strerror}") from None
+        if not lines:
+            raise _Unresolvable("resolve_empty", f"{path} lists no URLs (one per line, # for comments)")
+        for number, line in lines:
+            if _is_http(line):
+                yield from _from_url(line, client, cfg, result)
+            else:
+                result.reject(
+                    line,
+                    "resolve",
+                    "resolve_bad_url",
+                    f"{path}, line {number}: {line!r} is not an http(s) URL; write it with http:// or https://",
+                )
+
+
+def _check_hop(cfg: FetchConfig):  # noqa: ANN202 - an httpx hook factory
+    def hook(request: httpx.Request) -> None:
+        port = request.url.port or (443 if request.url.scheme == "https" else 80)
+        problem = address_problem(request.url.host, port, cfg.allow_private)
+        if problem:
+            raise ForbiddenAddressError(f"refused {request.url}: {problem}", request=request)
+
+    return hook
+
+
+def resolve_sources(specs: Sequence[str], cfg: FetchConfig) -> StepResult[SourceItem]:
+    """Expand specs into SourceItems in first-seen order, without duplicates; see the module docstring."""
+    result: StepResult[SourceItem] = StepResult()
+    seen: set[str] = set()
+    with httpx.Client(
+        headers=request_headers(cfg),
+        timeout=http_timeout(cfg),
+        follow_redirects=True,
+        max_redirects=cfg.max_redirects,
+        event_hooks={"request": [_check_hop(cfg)]},
+    ) as client:
+        for spec in specs:
+            spec = spec.strip()
+            try:
+                for item in _from_spec(spec, client, cfg, result):
+                    if item.url in seen:
+                        result.counters["duplicates"] += 1
+                        continue
+                    seen.add(item.url)
+                    result.items.append(item)
+            except _Unresolvable as exc:
+                result.reject(spec, "resolve", exc.kind, exc.message)
+    result.counters["sources"] = len(result.items)
+    return result

@@ -1,0 +1,129 @@
+"""The loader against a real DuckDB file: migrations, atomic batches, replacement instead of duplication."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pytest
+
+from wenji.tasks import db as dbmod
+from wenji.tasks.load import load_batch, start_run, stored_hashes, to_tables
+from wenji.tasks.records import (
+    Doc,
+    ErrorRecord,
+    Keyword,
+    Page,
+    PageMeta,
+    ProcessedDoc,
+    Sentence,
+    content_hash,
+)
+from wenji.tasks.settings import Settings
+
+URL = "https://www.example.gov.cn/xxgk/2024/0329/1.html"
+BODY = "<html><body><p>在决胜全国文明城市誓师大会上的讲话</p></body></html>".encode("gb18030")
+
+
+def _page(body: bytes = BODY) -> Page:
+    return Page(
+        url=URL,
+        final_url=URL,
+        status=200,
+        content_type="text/html",
+        body=body,
+        text=body.decode("gb18030"),
+        encoding="gb18030",
+        encoding_source="meta",
+        bad_bytes=0,
+        content_hash=content_hash(body),
+        fetched_at=datetime.now(UTC),
+    )
+
+
+def _doc(part_no: int, title: str, text: str) -> ProcessedDoc:
+    meta = PageMeta(
+        url=URL,
+        title="誓师大会讲话",
+        published_at=datetime(2024, 3, 29, 1, 55, 14),
+        category_path=["范文大全", "讲话稿"],
+        tags=["誓师", "决胜"],
+        site_name="博文范文网",
+        language="zh",
+    )
+    doc = Doc(url=URL, part_no=part_no, title=title, paragraphs=["同志们:", text], meta=meta)
+    words = ["决胜", "全国文明城市"]
+    sent = Sentence(
+        paragraph_no=1, sentence_no=0, start=4, end=4 + len(text), text=text, words=words, pos=["v", "nz"]
+    )
+    return ProcessedDoc(doc=doc, sentences=[sent], keywords=[Keyword("全国文明城市", 1.5, "tfidf")])
+
+
+def _counts(path: Path) -> dict[str, int]:
+    with dbmod.open_db(path, read_only=True) as con:
+        tables = ["pages", "documents", "paragraphs", "sentences", "keywords", "errors"]
+        return {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in tables}
+
+
+def test_migrate_is_idempotent_and_records_versions(db_path: Path) -> None:
+    with dbmod.open_db(db_path) as con:
+        first = dbmod.migrate(con)
+        second = dbmod.migrate(con)
+        versions = con.execute("SELECT version, name FROM schema_version ORDER BY version").fetchall()
+    assert first and first[0] == "001_initial.sql"
+    assert second == []
+    assert versions[0] == (1, "001_initial.sql")
+
+
+def test_migrate_refuses_an_applied_file_that_changed(db_path: Path) -> None:
+    with dbmod.open_db(db_path) as con:
+        dbmod.migrate(con)
+        con.execute("UPDATE schema_version SET checksum = 'edited' WHERE version = 1")
+        with pytest.raises(dbmod.SchemaError, match="changed after it was applied"):
+            dbmod.migrate(con)
+
+
+def test_loading_the_same_page_twice_replaces_rows(db_path: Path) -> None:
+    start_run(db_path, "run1", [URL], Settings())
+    batch = to_tables(
+        "run1", [_page()], [_doc(0, "讲话一", "迫在眉睫。"), _doc(1, "讲话二", "查办线索。")], [], [URL]
+    )
+    load_batch(db_path, batch)
+    once = _counts(db_path)
+    load_batch(db_path, to_tables("run2", [_page()], [_doc(0, "讲话一", "迫在眉睫。")], [], [URL]))
+    twice = _counts(db_path)
+    assert once == {"pages": 1, "documents": 2, "paragraphs": 4, "sentences": 2, "keywords": 2, "errors": 0}
+    # The changed page now has one document: the second one's rows are gone, nothing duplicated.
+    assert twice == {"pages": 1, "documents": 1, "paragraphs": 2, "sentences": 1, "keywords": 1, "errors": 0}
+    with dbmod.open_db(db_path, read_only=True) as con:
+        row = con.execute("SELECT title, category_path, tags, text FROM documents").fetchone()
+        tokens = con.execute("SELECT word, pos, position FROM tokens ORDER BY position").fetchall()
+    assert row == ("讲话一", ["范文大全", "讲话稿"], ["誓师", "决胜"], "同志们:\n迫在眉睫。")
+    assert tokens == [("决胜", "v", 0), ("全国文明城市", "nz", 1)]
+    assert stored_hashes(db_path, [_page().page_id, "unknown"]) == {_page().page_id: content_hash(BODY)}
+
+
+def test_errors_are_replaced_when_the_url_is_handled_again(db_path: Path) -> None:
+    start_run(db_path, "run1", [URL], Settings())
+    err = ErrorRecord(URL, "fetch", "fetch_http_500", "the server answered 500")
+    load_batch(db_path, to_tables("run1", [], [], [err], [URL]))
+    load_batch(db_path, to_tables("run2", [], [], [err], [URL]))
+    assert _counts(db_path)["errors"] == 1
+    load_batch(db_path, to_tables("run3", [_page()], [_doc(0, "讲话一", "迫在眉睫。")], [], [URL]))
+    assert _counts(db_path)["errors"] == 0  # the page now loads: its old error is gone
+
+
+def test_a_failing_batch_leaves_the_database_as_it_was(db_path: Path) -> None:
+    start_run(db_path, "run1", [URL], Settings())
+    load_batch(db_path, to_tables("run1", [_page()], [_doc(0, "讲话一", "迫在眉睫。")], [], [URL]))
+    before = _counts(db_path)
+    bad = to_tables("run2", [_page(b"<p>changed</p>")], [_doc(0, "讲话一", "城市品质。")], [], [URL])
+    # Two rows with the same doc_id violate the primary key after the deletes have run inside the transaction.
+    bad.tables["documents"] = pa.concat_tables([bad.tables["documents"], bad.tables["documents"]])
+    with pytest.raises(duckdb.ConstraintException):
+        load_batch(db_path, bad)
+    assert _counts(db_path) == before
+    with dbmod.open_db(db_path, read_only=True) as con:
+        assert con.execute("SELECT text FROM documents").fetchone()[0] == "同志们:\n迫在眉睫。"
