@@ -147,7 +147,7 @@ def breadcrumb(a: Article) -> str:
 def meta_line(a: Article) -> str:
     d = a.date
     if a.template == "dede":
-        return f'发布时间:{d:%Y-%m-%d %H:%M:%S} 影响了:<span id="hits">加载中</span>'
+        return f'发布时间:{d:%Y-%m-%d %H:%M:%S} 影响了:<script src="/plus/count.php?view=yes&amp;aid={a.id}"></script>'
     if a.template == "article":
         return f"来源: {a.source} 作者: {a.author} 时间: {d.year}年{d.month}月{d.day}日"
     return f'发布日期:{d:%Y/%m/%d}　来源:{a.source}　点击数:<script src="/plus/count.php?aid={a.id}"></script>'

@@ -67,10 +67,10 @@ def _coerce(key: str, value: Any, expected: Any) -> Any:
         if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
             raise SettingsError(f"{key}: expected a list of strings, got {value!r}")
         return tuple(value)
-    if expected is float and isinstance(value, int) and not isinstance(value, bool):
-        return float(value)
     if expected in (int, float) and isinstance(value, bool):
         raise SettingsError(f"{key}: expected {expected.__name__}, got {value!r}")
+    if expected is float and isinstance(value, int):
+        value = float(value)
     if not isinstance(value, expected):
         raise SettingsError(f"{key}: expected {expected.__name__}, got {value!r}")
     if expected in (int, float) and value < 0:

@@ -20,11 +20,11 @@ from __future__ import annotations
 
 import re
 import zlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from html import unescape
 from pathlib import Path
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 from xml.etree import ElementTree
 
 import httpx
@@ -158,7 +158,8 @@ def _walk_sitemap(
     root: str, client: httpx.Client, cfg: FetchConfig, result: StepResult[SourceItem], page_if_not: bool
 ) -> Iterator[str]:
     """Page URLs from a sitemap and the sitemaps it indexes. A child that fails is one error row; its
-    siblings still count. With `page_if_not`, a root that turns out not to be a sitemap is a page."""
+    siblings still count. With `page_if_not` (a URL only suspected of being a sitemap by its name), a
+    root whose body is not a sitemap is yielded as a page instead of reported."""
     queue: list[tuple[str, int]] = [(root, 0)]
     visited: set[str] = set()
     while queue:
@@ -166,13 +167,17 @@ def _walk_sitemap(
         if source in visited:
             continue
         visited.add(source)
+        as_page = page_if_not and source == root
         try:
             sitemap = parse_sitemap(_read_sitemap_source(source, client, cfg), source)
         except _Unresolvable as exc:
-            result.reject(source, "resolve", exc.kind, exc.message)
+            if as_page and exc.kind == "resolve_bad_sitemap":
+                yield root
+            else:
+                result.reject(source, "resolve", exc.kind, exc.message)
             continue
         if sitemap is None:
-            if page_if_not and source == root:
+            if as_page:
                 yield root
             else:
                 result.reject(
@@ -187,7 +192,9 @@ def _walk_sitemap(
             result.reject(source, "resolve", "resolve_empty", f"sitemap {source} lists no URLs")
         for loc in sitemap.locs:
             if not _is_http(loc):
-                result.reject(loc, "resolve", "resolve_bad_url", f"{source} lists {loc!r}, not an http(s) URL")
+                result.reject(
+                    loc, "resolve", "resolve_bad_url", f"{source} lists {loc!r}, not an http(s) URL"
+                )
             elif not sitemap.is_index:
                 yield loc
             elif depth + 1 < MAX_SITEMAP_DEPTH:
@@ -250,7 +257,8 @@ def _from_url(
     url: str, client: httpx.Client, cfg: FetchConfig, result: StepResult[SourceItem]
 ) -> Iterator[SourceItem]:
     if _may_be_sitemap(url):
-        for loc in _walk_sitemap(normalize_url(url), client, cfg, result, page_if_not=True):
+        named_xml = urlsplit(url).path.lower().endswith(_SITEMAP_SUFFIXES)
+        for loc in _walk_sitemap(normalize_url(url), client, cfg, result, page_if_not=not named_xml):
             yield SourceItem(url=normalize_url(loc))
     else:
         yield SourceItem(url=normalize_url(url))
@@ -300,7 +308,9 @@ def _from_spec(
                 )
 
 
-def _check_hop(cfg: FetchConfig):  # noqa: ANN202 - an httpx hook factory
+def _check_hop(cfg: FetchConfig) -> Callable[[httpx.Request], None]:
+    """An httpx request hook applying fetch's address policy to every hop, redirects included."""
+
     def hook(request: httpx.Request) -> None:
         port = request.url.port or (443 if request.url.scheme == "https" else 80)
         problem = address_problem(request.url.host, port, cfg.allow_private)

@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import functools
 import importlib.util
+import operator
 import re
 import statistics
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -87,6 +88,12 @@ def is_placeholder(word: str) -> bool:
     return PLACEHOLDER_RE.fullmatch(word) is not None
 
 
+# Distinct (word, tag) pairs whose candidate test is remembered per process; a large corpus has a few
+# hundred thousand, and the test is the per-document hot spot without the memo.
+CANDIDATE_CACHE_SIZE = 1 << 19
+
+
+@functools.lru_cache(maxsize=CANDIDATE_CACHE_SIZE)
 def is_keyword_candidate(word: str, pos: str) -> bool:
     """Whether a token may be a keyword at all: a content word of two or more characters.
 
@@ -103,16 +110,14 @@ def is_keyword_candidate(word: str, pos: str) -> bool:
     )
 
 
-def _candidate_counts(sentences: Iterable[Sentence]) -> Counter[str]:
-    """How often each candidate word occurs. Tokens are counted per (word, tag) in C first, so the
-    Python-level filter runs once per distinct token rather than once per token."""
-    pairs: Counter[tuple[str, str]] = Counter()
+Token = tuple[str, str]
+
+
+def _token_counts(sentences: Iterable[Sentence]) -> Counter[Token]:
+    """(word, tag) counts, made in C so that the Python-level tests run once per distinct token."""
+    counts: Counter[Token] = Counter()
     for s in sentences:
-        pairs.update(zip(s.words, s.pos, strict=True))
-    counts: Counter[str] = Counter()
-    for (word, pos), n in pairs.items():
-        if is_keyword_candidate(word, pos):
-            counts[word] += n
+        counts.update(zip(s.words, s.pos, strict=True))
     return counts
 
 
@@ -121,49 +126,76 @@ def _top(scores: dict[str, float], top_k: int, method: str) -> list[Keyword]:
     return [Keyword(word=w, weight=round(s, 6), method=method) for w, s in best]
 
 
-def keywords_tfidf(sentences: list[Sentence], top_k: int) -> list[Keyword]:
-    """The `top_k` candidates by (count / candidate tokens) x IDF."""
-    counts = _candidate_counts(sentences)
-    total = sum(counts.values())
+def _tfidf(counts: Counter[Token], top_k: int) -> list[Keyword]:
+    words: Counter[str] = Counter()
+    for token, n in counts.items():
+        if is_keyword_candidate(*token):
+            words[token[0]] += n
+    total = words.total()
     if not total or top_k <= 0:
         return []
     idf, median = idf_table()
-    return _top({w: n / total * idf.get(w, median) for w, n in counts.items()}, top_k, "tfidf")
+    return _top({w: n / total * idf.get(w, median) for w, n in words.items()}, top_k, "tfidf")
 
 
-def keywords_textrank(sentences: list[Sentence], top_k: int) -> list[Keyword]:
-    """The `top_k` candidates by weighted PageRank over within-sentence co-occurrence, scaled to max 1."""
+def _pagerank(weights: Counter[tuple[str, str]]) -> dict[str, float]:
+    """Weighted PageRank over an undirected graph given as {(a, b): weight}, as jieba computes it."""
+    nodes = sorted({w for pair in weights for w in pair})
+    index = {w: i for i, w in enumerate(nodes)}
+    neighbours: list[list[int]] = [[] for _ in nodes]
+    pair_weights: list[list[float]] = [[] for _ in nodes]
+    for (a, b), n in weights.items():
+        ia, ib = index[a], index[b]
+        neighbours[ia].append(ib)
+        pair_weights[ia].append(n)
+        neighbours[ib].append(ia)
+        pair_weights[ib].append(n)
+    out_weight = [sum(ws) for ws in pair_weights]
+    # A neighbour v passes score[v] * n / out_weight[v]; the factor n / out_weight[v] never changes.
+    coefs = [
+        [n / out_weight[v] for v, n in zip(nbs, ws, strict=True)]
+        for nbs, ws in zip(neighbours, pair_weights, strict=True)
+    ]
+    base, d = 1.0 - TEXTRANK_DAMPING, TEXTRANK_DAMPING
+    score = [1.0] * len(nodes)
+    for _ in range(TEXTRANK_ITERATIONS):
+        get = score.__getitem__
+        score = [
+            base + d * sum(map(operator.mul, map(get, nbs), cs))
+            for nbs, cs in zip(neighbours, coefs, strict=True)
+        ]
+    return dict(zip(nodes, score, strict=True))
+
+
+def _textrank(sentences: Iterable[Sentence], counts: Counter[Token], top_k: int) -> list[Keyword]:
     if top_k <= 0:
         return []
-    nodes: dict[tuple[str, str], bool] = {}  # memo of the candidate test per distinct token
-    edges: dict[str, Counter[str]] = defaultdict(Counter)
+    linkable = {t for t in counts if t[1] in TEXTRANK_POS and is_keyword_candidate(*t)}
+    pairs: list[tuple[str, str]] = []
     for s in sentences:
-        kept = []  # (token index, word) of linkable tokens in this sentence
-        for i, token in enumerate(zip(s.words, s.pos, strict=True)):
-            ok = nodes.get(token)
-            if ok is None:
-                ok = nodes[token] = token[1] in TEXTRANK_POS and is_keyword_candidate(*token)
-            if ok:
-                kept.append((i, token[0]))
+        kept = [(i, t[0]) for i, t in enumerate(zip(s.words, s.pos, strict=True)) if t in linkable]
         for a, (i, w) in enumerate(kept):
-            for j, v in kept[a + 1 :]:
+            for j, v in kept[a + 1 : a + TEXTRANK_WINDOW]:
                 if j - i >= TEXTRANK_WINDOW:
                     break
                 if v != w:
-                    edges[w][v] += 1
-                    edges[v][w] += 1
-    if not edges:
+                    pairs.append((w, v) if w < v else (v, w))
+    if not pairs:
         return []
-    out_weight = {w: sum(nb.values()) for w, nb in edges.items()}
-    score = dict.fromkeys(edges, 1.0)
-    base = 1.0 - TEXTRANK_DAMPING
-    for _ in range(TEXTRANK_ITERATIONS):
-        score = {
-            w: base + TEXTRANK_DAMPING * sum(n * score[v] / out_weight[v] for v, n in nb.items())
-            for w, nb in edges.items()
-        }
+    score = _pagerank(Counter(pairs))
     top = max(score.values())
     return _top({w: s / top for w, s in score.items()}, top_k, "textrank")
+
+
+def keywords_tfidf(sentences: list[Sentence], top_k: int) -> list[Keyword]:
+    """The `top_k` candidates by (count / candidate tokens) x IDF."""
+    return _tfidf(_token_counts(sentences), top_k)
+
+
+def keywords_textrank(sentences: list[Sentence], top_k: int) -> list[Keyword]:
+    """The `top_k` candidates by weighted PageRank over within-sentence co-occurrence of content
+    words less than `TEXTRANK_WINDOW` tokens apart, scaled so that the best has weight 1."""
+    return _textrank(sentences, _token_counts(sentences), top_k)
 
 
 def enrich_batch(segmented: list[tuple[Doc, list[Sentence]]], cfg: EnrichConfig) -> StepResult[ProcessedDoc]:
@@ -173,7 +205,8 @@ def enrich_batch(segmented: list[tuple[Doc, list[Sentence]]], cfg: EnrichConfig)
     for doc, sentences in segmented:
         counters["docs_in"] += 1
         try:
-            keywords = keywords_tfidf(sentences, cfg.top_k) + keywords_textrank(sentences, cfg.top_k)
+            counts = _token_counts(sentences)
+            keywords = _tfidf(counts, cfg.top_k) + _textrank(sentences, counts, cfg.top_k)
         except Exception as exc:  # a bug on one odd document must not sink the batch
             result.reject(doc.url, "enrich", "enrich_failed", f"part {doc.part_no}: keywords failed: {exc!r}")
             continue
