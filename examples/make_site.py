@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (HTML template lines stay whole so they read like the pages they produce)
 """Build the sample 范文 site in examples/site/ from the source texts in examples/articles/.
 
 Run from anywhere: `python examples/make_site.py`. The output is deterministic (no clocks, no randomness),
@@ -140,7 +141,12 @@ def breadcrumb(a: Article) -> str:
     sep = f" {a.crumb_sep} "
     name = CATEGORIES[a.category]
     return sep.join(
-        ['<a href="/">首页</a>', '<a href="/fanwen/">范文大全</a>', f'<a href="/fanwen/{a.category}/">{name}</a>', "正文"]
+        [
+            '<a href="/">首页</a>',
+            '<a href="/fanwen/">范文大全</a>',
+            f'<a href="/fanwen/{a.category}/">{name}</a>',
+            "正文",
+        ]
     )
 
 
@@ -150,7 +156,9 @@ def meta_line(a: Article) -> str:
         return f'发布时间:{d:%Y-%m-%d %H:%M:%S} 影响了:<script src="/plus/count.php?view=yes&amp;aid={a.id}"></script>'
     if a.template == "article":
         return f"来源: {a.source} 作者: {a.author} 时间: {d.year}年{d.month}月{d.day}日"
-    return f'发布日期:{d:%Y/%m/%d}　来源:{a.source}　点击数:<script src="/plus/count.php?aid={a.id}"></script>'
+    return (
+        f'发布日期:{d:%Y/%m/%d}　来源:{a.source}　点击数:<script src="/plus/count.php?aid={a.id}"></script>'
+    )
 
 
 def paragraph_text(line: str, indent: str) -> str:
@@ -179,7 +187,9 @@ def link_list(articles: list[Article], shorten: int = 0, dates: bool = False) ->
     for o in articles:
         text = o.title if not shorten or len(o.title) <= shorten else o.title[:shorten] + "..."
         date = f"<span>{o.date:%m-%d}</span>" if dates else ""
-        rows.append(f'<li>{date}<a href="{o.url}" title="{html.escape(o.title)}">{html.escape(text)}</a></li>')
+        rows.append(
+            f'<li>{date}<a href="{o.url}" title="{html.escape(o.title)}">{html.escape(text)}</a></li>'
+        )
     return "<ul>\n" + "\n".join(rows) + "\n</ul>"
 
 
@@ -434,7 +444,7 @@ def summary(a: Article, length: int = 60) -> str:
 def list_entries(articles: list[Article]) -> str:
     rows = [
         f'<li><h3><a href="{a.url}">{html.escape(a.title)}</a></h3><p>{summary(a)}</p>'
-        f"<span class=\"date\">{a.date:%Y-%m-%d}</span></li>"
+        f'<span class="date">{a.date:%Y-%m-%d}</span></li>'
         for a in articles
     ]
     return '<ul class="e2">\n' + "\n".join(rows) + "\n</ul>"
@@ -449,7 +459,11 @@ def pagination(page_no: int, pages: int) -> str:
     if page_no > 1:
         links.append(f'<li><a href="{list_page_name(page_no - 1)}">上一页</a></li>')
     for n in range(1, pages + 1):
-        links.append(f'<li class="thisclass">{n}</li>' if n == page_no else f'<li><a href="{list_page_name(n)}">{n}</a></li>')
+        links.append(
+            f'<li class="thisclass">{n}</li>'
+            if n == page_no
+            else f'<li><a href="{list_page_name(n)}">{n}</a></li>'
+        )
     if page_no < pages:
         links.append(f'<li><a href="{list_page_name(page_no + 1)}">下一页</a></li>')
     return '<div class="dede_pages"><ul class="pagelist">' + "".join(links) + "</ul></div>"
@@ -527,15 +541,25 @@ def write_article(a: Article, site: list[Article]) -> None:
 
 
 def main() -> None:
-    site = sorted((load_article(p) for p in sorted(ARTICLES.glob("*.txt"))), key=lambda a: (a.category, a.date))
+    site = sorted(
+        (load_article(p) for p in sorted(ARTICLES.glob("*.txt"))), key=lambda a: (a.category, a.date)
+    )
     for a in site:
         write_article(a, site)
-    headers = {a.url: {"Content-Type": f"text/html; charset={a.declared_as}"} for a in site if a.declare == "http-header"}
-    (SITE / "_headers.json").write_text(json.dumps(headers, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    headers = {
+        a.url: {"Content-Type": f"text/html; charset={a.declared_as}"}
+        for a in site
+        if a.declare == "http-header"
+    }
+    (SITE / "_headers.json").write_text(
+        json.dumps(headers, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+    )
     list_urls = write_list_pages(site)
     write_hubs(site)
     write_sitemap(site, list_urls)
-    print(f"wrote {len(site)} articles, {len(list_urls)} list pages, index, sitemap.xml, robots.txt to {SITE}")
+    print(
+        f"wrote {len(site)} articles, {len(list_urls)} list pages, index, sitemap.xml, robots.txt to {SITE}"
+    )
 
 
 if __name__ == "__main__":

@@ -46,5 +46,32 @@ def prefect_backend() -> Iterator[str]:
     try:
         yield server.api_url
     finally:
+        _drain_workers()
         server.stop()
         del os.environ["PREFECT_API_URL"]
+
+
+def _drain_workers() -> None:
+    """Send buffered logs and events before the server goes away.
+
+    Otherwise they are sent at interpreter exit to a stopped server: measured 80 s of retries and an
+    'Error logging to API' message. This is what `prefect_test_harness` does before stopping its server.
+    """
+    import inspect
+
+    from prefect.events.worker import EventsWorker
+    from prefect.logging.handlers import APILogWorker
+    from prefect.utilities.asyncutils import run_coro_as_sync
+
+    async def drain() -> None:
+        try:
+            result = APILogWorker.instance().drain()
+            if inspect.isawaitable(result):
+                await result
+        except RuntimeError:  # the log worker never started
+            pass
+        result = EventsWorker.drain_all()
+        if inspect.isawaitable(result):
+            await result
+
+    run_coro_as_sync(drain())

@@ -33,6 +33,7 @@ _FULLWIDTH_ALNUM = {
     **{c: c - 0xFEE0 for c in range(0xFF41, 0xFF5B)},
 }
 _CJK_CLASS = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
+CJK_CHAR_RE = re.compile(f"[{_CJK_CLASS}]")
 # Characters after which ASCII punctuation is a half-width slip: ideographs, placeholders, closing marks.
 _PUNCT_LEFT_RE = re.compile(f"([{_CJK_CLASS}{re.escape(R.PLACEHOLDER_CHARS)}”’》」』）】]) ?([,;:?!]+)")
 _CJK_PARENS_RE = re.compile(f"\\(([^()]*[{_CJK_CLASS}][^()]*)\\)")
@@ -136,7 +137,7 @@ def is_punctuation_only(text: str) -> bool:
 
 
 def split_run_in_heading(text: str) -> list[str]:
-    """"一、紧绷决战之弦，坚定创则必成的信心和决心 全国文明城市是……" -> [heading, body].
+    """ "一、紧绷决战之弦，坚定创则必成的信心和决心 全国文明城市是……" -> [heading, body].
 
     Page converters glue an outline heading (一、/（一）) and its first paragraph with one space. The
     heading must be 5-38 characters without sentence-ending punctuation and the body at least 20.
@@ -152,7 +153,7 @@ def is_outline_heading(text: str) -> bool:
 
 
 def is_salutation(text: str) -> bool:
-    """"同志们：", "各位领导、同志们：", "尊敬的各位来宾：" — the line that opens a speech."""
+    """ "同志们：", "各位领导、同志们：", "尊敬的各位来宾：" — the line that opens a speech."""
     return len(text) <= R.SALUTATION_MAX_CHARS and R.SALUTATION_RE.match(text) is not None
 
 
@@ -176,7 +177,9 @@ def is_body_text(text: str) -> bool:
     if R.SENTENCE_END_RE.search(inner):
         return True
     return (
-        len(text) >= R.JOIN_MIN_CHARS and R.CLAUSE_PUNCT_RE.search(text) is not None and not is_outline_heading(text)
+        len(text) >= R.JOIN_MIN_CHARS
+        and R.CLAUSE_PUNCT_RE.search(text) is not None
+        and not is_outline_heading(text)
     )
 
 

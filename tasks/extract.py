@@ -23,12 +23,14 @@ from datetime import datetime, timedelta, timezone
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from wenji.tasks import extract_rules as R
-from wenji.tasks.clean import clean_paragraphs, is_cjk_char
+from wenji.tasks.clean import CJK_CHAR_RE, clean_paragraphs
 from wenji.tasks.records import Doc, Page, PageMeta, StepResult
 from wenji.tasks.split import split_documents
 
 _WS_RE = re.compile(r"[ \t\n\r\f\v]+")
 _NONSPACE_RE = re.compile(r"\S")
+_ALNUM_RE = re.compile(r"[^\W_]")
+_LATIN_RE = re.compile(r"[A-Za-z]")
 
 
 @dataclass(slots=True, frozen=True)
@@ -296,7 +298,9 @@ def choose_title(html_title: str, og_title: str | None, headings: list[str], sit
     for heading in headings:
         text = _WS_RE.sub(" ", heading).strip()
         compact = _compact(text)
-        if not (R.TITLE_MIN_CHARS <= len(compact) <= R.TITLE_MAX_CHARS) or compact == _compact(site_name or ""):
+        if not (R.TITLE_MIN_CHARS <= len(compact) <= R.TITLE_MAX_CHARS) or compact == _compact(
+            site_name or ""
+        ):
             continue
         if not compact_base or compact in compact_base or compact_base in compact:
             return text
@@ -334,7 +338,10 @@ def _date_from_match(m: re.Match[str]) -> datetime | None:
 
 
 _LABELLED_DATE_RE = re.compile(
-    "(?P<label>" + "|".join(sorted(R.DATE_LABELS, key=len, reverse=True)) + r")\s*[:：]?\s*" + R.DATE_RE.pattern
+    "(?P<label>"
+    + "|".join(sorted(R.DATE_LABELS, key=len, reverse=True))
+    + r")\s*[:：]?\s*"
+    + R.DATE_RE.pattern
 )
 _JSONLD_DATE_RE = re.compile(r'"datePublished"\s*:\s*"([^"]+)"')
 
@@ -380,7 +387,7 @@ def find_published_at(
 
 
 def parse_breadcrumb(text: str) -> list[str] | None:
-    """"当前位置:首页 > 范文大全 > 讲话稿 > 正文" -> ["范文大全", "讲话稿"]; None when not a breadcrumb.
+    """ "当前位置:首页 > 范文大全 > 讲话稿 > 正文" -> ["范文大全", "讲话稿"]; None when not a breadcrumb.
 
     The root (首页) is on every page and the trailing 正文/内容 names the page itself, so both are dropped.
     """
@@ -409,9 +416,9 @@ def _dedupe(items: list[str]) -> list[str]:
 
 
 def detect_language(text: str, html_lang: str | None) -> str | None:
-    """"zh" when CJK makes up a fair share of the letters; else the `<html lang>` primary tag."""
-    cjk = sum(1 for ch in text if is_cjk_char(ch))
-    latin = sum(1 for ch in text if ch.isascii() and ch.isalpha())
+    """ "zh" when CJK makes up a fair share of the letters; else the `<html lang>` primary tag."""
+    cjk = len(CJK_CHAR_RE.findall(text))
+    latin = len(_LATIN_RE.findall(text))
     if cjk and cjk >= R.ZH_MIN_SHARE * (cjk + latin):
         return "zh"
     if html_lang:
@@ -443,8 +450,7 @@ def extract_html(html: str, url: str) -> Extracted | None:
         return None
     lines = _main_lines(walker, box, title)
     paragraphs = [ln.text for ln in lines]
-    main_chars = sum(1 for p in paragraphs for ch in p if ch.isalnum())
-    if main_chars < R.MIN_MAIN_TEXT_CHARS:
+    if len(_ALNUM_RE.findall("".join(paragraphs))) < R.MIN_MAIN_TEXT_CHARS:
         return None
 
     category_path: list[str] = []
@@ -464,7 +470,9 @@ def extract_html(html: str, url: str) -> Extracted | None:
         category_path=category_path,
         tags=_dedupe(tags)[: R.MAX_TAGS],
         site_name=site_name,
-        language=detect_language("".join(paragraphs), html_node.attributes.get("lang") if html_node else None),
+        language=detect_language(
+            "".join(paragraphs), html_node.attributes.get("lang") if html_node else None
+        ),
     )
     return Extracted(meta=meta, paragraphs=paragraphs)
 
@@ -490,7 +498,9 @@ def extract_batch(pages: list[Page]) -> StepResult[Doc]:
             continue
         result.counters["split_pages"] += len(pieces) > 1
         for part_no, (doc_title, paragraphs) in enumerate(pieces):
-            result.items.append(Doc(url=page.url, part_no=part_no, title=doc_title, paragraphs=paragraphs, meta=meta))
+            result.items.append(
+                Doc(url=page.url, part_no=part_no, title=doc_title, paragraphs=paragraphs, meta=meta)
+            )
             result.counters["documents"] += 1
     return result
 

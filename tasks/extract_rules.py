@@ -35,7 +35,9 @@ BLOCK_TAGS = frozenset(
 CELL_TAGS = frozenset({"td", "th"})
 CELL_SEPARATOR = " | "
 # Block containers that may be chosen as the main-text container.
-CONTAINER_TAGS = frozenset({"div", "td", "article", "section", "main", "body", "center", "table", "tbody", "form"})
+CONTAINER_TAGS = frozenset(
+    {"div", "td", "article", "section", "main", "body", "center", "table", "tbody", "form"}
+)
 HEADING_TAGS = frozenset({"h1", "h2", "h3"})
 # Whole subtrees whose semantics say "not the text": they still count (negatively) for container choice.
 BOILERPLATE_TAGS = frozenset({"nav", "footer", "aside"})
@@ -88,9 +90,14 @@ META_LINE_START_RE = re.compile(
 WIDGET_LINE_RES = (
     re.compile(r"^(?:当前位置|您的位置|您现在的位置|你的位置|你现在的位置|现在位置|所在位置|位置)\s*[:：]"),
     re.compile(r"^(?:首\s*页|网站首页|主页)\s*[>›»→＞/]"),
-    re.compile(r"分享到|一键分享|扫一扫|扫描二维码|微信扫|打印本页|打印此页|关闭窗口|关闭本页|收藏本页|加入收藏"),
+    re.compile(
+        r"分享到|一键分享|扫一扫|扫描二维码|微信扫|打印本页|打印此页|关闭窗口|关闭本页|收藏本页|加入收藏"
+    ),
     re.compile(r"【?\s*字体\s*[:：]?\s*[\[【]?\s*大\s*[\]】]?\s*[\[【]?\s*中\s*[\]】]?\s*[\[【]?\s*小"),
-    re.compile(r"copyright|©|版权所有|ICP|备案号|公网安备|网安备|技术支持\s*[:：]|主办单位\s*[:：]|承办单位\s*[:：]", re.I),
+    re.compile(
+        r"copyright|©|版权所有|ICP|备案号|公网安备|网安备|技术支持\s*[:：]|主办单位\s*[:：]|承办单位\s*[:：]",
+        re.I,
+    ),
     re.compile(r"^(?:相关热词搜索|热词搜索|标签|关键词|关键字|Tags?|TAG)\s*[:：]", re.I),
     re.compile(r"^(?:上一篇|下一篇|上一页|下一页|上篇|下篇|返回列表|返回顶部|返回首页)"),
     re.compile(r"^共\s*\d+\s*页"),
@@ -116,7 +123,9 @@ BREADCRUMB_START_RE = re.compile(r"^(?:首\s*页|网站首页|主页|首页\s*\S
 BREADCRUMB_SEP_RE = re.compile(r"\s*(?:>>|[>›»→＞/]|&gt;)\s*")
 # Dropped from the path: the site root (every page has it) and trailing "this page" words.
 BREADCRUMB_ROOTS = frozenset({"首页", "网站首页", "主页", "首 页", "Home", "home"})
-BREADCRUMB_LEAVES = frozenset({"正文", "内容", "详情", "阅读文章", "文章内容", "正文内容", "浏览文章", "查看文章"})
+BREADCRUMB_LEAVES = frozenset(
+    {"正文", "内容", "详情", "阅读文章", "文章内容", "正文内容", "浏览文章", "查看文章"}
+)
 
 # Tag lines and keyword meta.
 TAG_LINE_RE = re.compile(r"^(?:相关热词搜索|热词搜索|标签|关键词|关键字|Tags?|TAG)\s*[:：]\s*(.+)$", re.I)
@@ -152,7 +161,18 @@ PUBLISHED_META_NAMES = (
     "lastmodifiedtime",
 )
 # Labels before a printed date, best first: 发布 beats 成文 on government pages.
-DATE_LABELS = ("发布时间", "发布日期", "发表时间", "发表日期", "发稿时间", "时间", "日期", "发表于", "更新时间", "成文日期")
+DATE_LABELS = (
+    "发布时间",
+    "发布日期",
+    "发表时间",
+    "发表日期",
+    "发稿时间",
+    "时间",
+    "日期",
+    "发表于",
+    "更新时间",
+    "成文日期",
+)
 DATE_RE = re.compile(
     r"(?P<y>(?:19|20)\d{2})\s*[-/.年]\s*(?P<m>\d{1,2})\s*[-/.月]\s*(?P<d>\d{1,2})\s*日?"
     r"(?:\s*T?\s*(?P<H>\d{1,2})\s*[:：时]\s*(?P<M>\d{1,2})(?:\s*[:：分]\s*(?P<S>\d{1,2}))?)?"
@@ -201,11 +221,10 @@ RUN_IN_HEADING_RE = re.compile(
 
 # ---------------------------------------------------------------------------------------------- splitting
 
-# Salutations that open a speech: "同志们：", "各位领导、同志们：", "尊敬的各位来宾：" …
+# Salutations that open a speech or letter: "同志们：", "各位领导、同志们：", "尊敬的各位来宾、亲爱的同事们：".
+# Any short line ending in "们：" or opening with 尊敬的/亲爱的/各位 and ending in a colon.
 SALUTATION_RE = re.compile(
-    r"^(?:尊敬的|亲爱的|各位|全体)?[^。！？；!?;：:]{0,30}?"
-    r"(?:同志们|朋友们|同学们|老师们|代表们|委员们|女士们|先生们|来宾们|家长们|战友们|各位来宾|各位代表|"
-    r"各位领导|各位委员|各位同事|各位嘉宾|各位老师|各位家长)[：:]$"
+    r"^(?:(?:尊敬的|亲爱的|各位)[^。！？；!?;]{0,36}|[^。！？；!?;：:]{0,34}(?:们|各位[\u4e00-\u9fff]{1,4}))[：:]$"
 )
 SALUTATION_MAX_CHARS = 40
 # A title line of one piece: short, no sentence punctuation, not an outline heading.

@@ -237,7 +237,9 @@ async def _get(client: httpx.AsyncClient, url: str, cfg: FetchConfig, gate: _Gat
     for _ in range(cfg.max_redirects + 1):
         host, port = request.url.host, request.url.port or (443 if request.url.scheme == "https" else 80)
         async with gate.slot(host):
-            problem = await asyncio.to_thread(address_problem, host, port, cfg.allow_private)
+            problem = (
+                None if cfg.allow_private else await asyncio.to_thread(address_problem, host, port, False)
+            )
             if problem:
                 raise _Failure("fetch_forbidden_address", f"refused {request.url}: {problem}")
             response = await client.send(request, stream=True)

@@ -104,7 +104,14 @@ SCHEMAS: dict[str, pa.Schema] = {
         ]
     ),
     "errors": pa.schema(
-        [("run_id", _STR), ("url", _STR), ("stage", _STR), ("kind", _STR), ("message", _STR), ("recorded_at", _TS_TZ)]
+        [
+            ("run_id", _STR),
+            ("url", _STR),
+            ("stage", _STR),
+            ("kind", _STR),
+            ("message", _STR),
+            ("recorded_at", _TS_TZ),
+        ]
     ),
 }
 

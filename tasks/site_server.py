@@ -64,6 +64,9 @@ class _Answer:
     body: bytes
 
 
+_NOT_FOUND = _Answer(404, {"Content-Type": "text/plain"}, b"not found\n")
+
+
 def _merge_headers(base: dict[str, str], override: Mapping[str, str]) -> dict[str, str]:
     """Header names are case-insensitive: an override of `content-type` replaces `Content-Type`."""
     merged = {k: v for k, v in base.items() if k.lower() not in {o.lower() for o in override}}
@@ -84,12 +87,15 @@ def _resolve_file(root: Path, url_path: str) -> Path | None:
     parts = [p for p in unquote(url_path).split("/") if p]
     if any(p.startswith("_") or p in {".", ".."} or "\\" in p for p in parts):
         return None
-    candidate = root.joinpath(*parts).resolve()
-    if not candidate.is_relative_to(root):
-        return None  # a symlink pointing outside root
-    if candidate.is_dir():
-        candidate = candidate / "index.html"
-    return candidate if candidate.is_file() else None
+    try:
+        candidate = root.joinpath(*parts).resolve()
+        if not candidate.is_relative_to(root):
+            return None  # a symlink pointing outside root
+        if candidate.is_dir():
+            candidate = candidate / "index.html"
+        return candidate if candidate.is_file() else None
+    except (ValueError, OSError):  # NUL bytes or names too long for the OS: no such file either way
+        return None
 
 
 def _file_answer(
@@ -98,7 +104,7 @@ def _file_answer(
     url_path = urlsplit(raw_path).path or "/"
     file = _resolve_file(root, url_path)
     if file is None:
-        return _Answer(404, {"Content-Type": "text/plain"}, b"not found\n")
+        return _NOT_FOUND
     if file.name == "index.html" and not url_path.endswith("/") and not url_path.endswith("index.html"):
         # Like every static server: relative links in an index page only work under the slash URL.
         return _Answer(301, {"Location": url_path + "/"}, b"")
@@ -156,7 +162,7 @@ def _make_handler(root: Path | None, routes: Mapping[str, Route | Handler]) -> t
             elif root is not None:
                 answer = _file_answer(root, overrides, self.path, self._base_url())
             else:
-                answer = _Answer(404, {"Content-Type": "text/plain"}, b"not found\n")
+                answer = _NOT_FOUND
             self.send_response(answer.status)
             for name, value in _merge_headers(
                 {"Content-Length": str(len(answer.body))}, answer.headers

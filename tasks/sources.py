@@ -267,6 +267,8 @@ def _from_url(
 def _from_spec(
     spec: str, client: httpx.Client, cfg: FetchConfig, result: StepResult[SourceItem]
 ) -> Iterator[SourceItem]:
+    if not spec:
+        raise _Unresolvable("resolve_bad_spec", "an empty source was given; remove it")
     if _is_http(spec):
         yield from _from_url(spec, client, cfg, result)
         return

@@ -93,7 +93,9 @@ def test_content_type_comes_from_extension(site_url: str, tiny_root: Path) -> No
         assert httpx.get(url + "/_private.html").status_code == 404
 
 
-@pytest.mark.parametrize("target", ["/../secret.txt", "/docs/../../secret.txt", "/%2e%2e/secret.txt"])
+@pytest.mark.parametrize(
+    "target", ["/../secret.txt", "/docs/../../secret.txt", "/%2e%2e/secret.txt", "/..%2fsecret.txt", "/%00"]
+)
 def test_path_traversal_is_refused(tiny_root: Path, target: str) -> None:
     with serve(tiny_root) as url:
         answer = raw_get(url, target)
@@ -162,3 +164,27 @@ def test_sample_site_declares_charsets_as_documented(site_url: str) -> None:
         assert b"charset" not in response.content.lower()
         with pytest.raises(UnicodeDecodeError):
             response.content.decode("utf-8")
+
+
+# (page, bytes' encoding, phrase from examples/site/README.md, a narrower codec that must fail on the page)
+LEGACY_PAGES = [
+    ("/fanwen/qihuashu/2024032901.html", "gbk", "临门一脚的关键时刻", None),
+    ("/fanwen/jianghua/1001.html", "gbk", "全面落实重大危险源包保责任制", None),
+    ("/fanwen/xinde/3002.html", "gbk", "在模拟信访接待的情景教学中", None),
+    ("/fanwen/jianghua/1003.html", "gbk", "把环境卫生写进村规民约", None),
+    ("/fanwen/zongjie/2003.html", "gbk", "数学组王喆老师执教", "gb2312"),  # 喆 is GBK-only
+    ("/fanwen/zongjie/2001.html", "gb18030", "𠮷秀兰同志扎根社区六年", "gbk"),  # 𠮷 is 4-byte GB18030
+]
+
+
+@pytest.mark.parametrize(("path", "encoding", "phrase", "narrower"), LEGACY_PAGES)
+def test_legacy_pages_hold_their_phrase_only_in_their_encoding(
+    site_url: str, path: str, encoding: str, phrase: str, narrower: str | None
+) -> None:
+    body = httpx.get(site_url + path).content
+    assert body.count(phrase.encode(encoding)) == 1
+    assert phrase.encode("utf-8") not in body
+    assert phrase in body.decode("gb18030")  # the GBK family read as GB18030 always works
+    if narrower:
+        with pytest.raises(UnicodeDecodeError):
+            body.decode(narrower)

@@ -1,0 +1,296 @@
+"""fetch_batch against a real HTTP server on 127.0.0.1 (tasks.site_server), with routes that misbehave."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import replace
+from datetime import UTC
+from http.server import BaseHTTPRequestHandler
+from pathlib import Path
+
+import pytest
+
+from wenji.tasks.fetch import fetch_batch
+from wenji.tasks.records import SourceItem, content_hash
+from wenji.tasks.settings import FetchConfig
+from wenji.tasks.site_server import Route, serve
+
+SPEECH = (
+    "同志们：在第X届全国文明城市评选表彰之年，在我市创文工作即将迎来终极大考之时，我们在这里召开决胜全国"
+    "文明城市誓师大会，责任重大、意义重大。会议的主要任务是：对决胜全国文明城市进行全面发动、全面部署，"
+    "进一步激励全市上下咬定目标、全力以赴、奋力冲刺，确保成功创建全国文明城市。"
+)
+
+
+def page(head: str = "") -> str:
+    return f"<html><head>{head}<title>誓师大会上的讲话</title></head><body><p>{SPEECH}</p></body></html>"
+
+
+GBK_PAGE = page().encode("gbk")
+GBK_META_PAGE = page('<meta http-equiv="Content-Type" content="text/html; charset=gb2312">').encode("gbk")
+UNDECODABLE = b"<html><head><meta charset='utf-8'></head><body><p>" + bytes(range(0x80, 0xC0)) * 100 + b"</p>"
+
+# Tiny timeouts and backoff keep the whole file fast; loopback needs allow_private.
+CFG = FetchConfig(
+    connect_timeout=1.0,
+    read_timeout=0.5,
+    total_timeout=3.0,
+    max_bytes=100_000,
+    max_redirects=5,
+    retries=2,
+    backoff=0.01,
+    allow_private=True,
+)
+
+Handler = Callable[[BaseHTTPRequestHandler], None]
+
+
+def reply(
+    h: BaseHTTPRequestHandler, status: int, body: bytes = b"", headers: dict[str, str] | None = None
+) -> None:
+    h.send_response(status)
+    for name, value in {"Content-Length": str(len(body)), **(headers or {})}.items():
+        h.send_header(name, value)
+    h.end_headers()
+    h.wfile.write(body)
+
+
+class Hits:
+    """Counts requests per path, so tests can assert what was (not) retried."""
+
+    def __init__(self) -> None:
+        self.counts: Counter[str] = Counter()
+        self.user_agents: list[str] = []
+        self._lock = threading.Lock()
+
+    def __call__(self, answers: list[Handler]) -> Handler:
+        """A handler giving the n-th request the n-th answer (the last one repeats)."""
+
+        def handler(h: BaseHTTPRequestHandler) -> None:
+            with self._lock:
+                n = self.counts[h.path]
+                self.counts[h.path] += 1
+                self.user_agents.append(h.headers.get("User-Agent", ""))
+            answers[min(n, len(answers) - 1)](h)
+
+        return handler
+
+
+def status(code: int, body: bytes = b"", headers: dict[str, str] | None = None) -> Handler:
+    return lambda h: reply(h, code, body, headers)
+
+
+def stream_forever_ish(h: BaseHTTPRequestHandler) -> None:
+    """No Content-Length: the client only learns the size by reading, and must stop by itself."""
+    h.send_response(200)
+    h.send_header("Content-Type", "text/html")
+    h.end_headers()
+    for _ in range(100):  # 1.6 MB, far past CFG.max_bytes; bounded so the thread ends on its own
+        h.wfile.write(b"<p>" + "文明城市".encode() * 1333 + b"</p>")
+
+
+@pytest.fixture(scope="module")
+def hits() -> Hits:
+    return Hits()
+
+
+@pytest.fixture(scope="module")
+def site(hits: Hits) -> Iterator[str]:
+    html = {"Content-Type": "text/html"}
+    routes = {
+        "/gbk-header.html": Route(
+            headers={
+                "Content-Type": "text/html; charset=gbk",
+                "ETag": '"v1"',
+                "Last-Modified": "Fri, 29 Mar 2024 01:55:14 GMT",
+            },
+            body=GBK_PAGE,
+        ),
+        "/gbk-meta.html": Route(headers=html, body=GBK_META_PAGE),
+        "/gbk-none.html": Route(headers=html, body=GBK_PAGE),
+        "/plain.html": Route(headers={"Content-Type": "text/plain"}, body=page().encode("utf-8")),
+        "/flaky.html": hits([status(500), status(200, GBK_PAGE, html)]),
+        "/always-500.html": hits([status(500, b"<h1>Internal Server Error</h1>", html)]),
+        "/missing.html": hits([status(404, b"<h1>Not Found</h1>", html)]),
+        "/busy.html": hits([status(429, b"", {"Retry-After": "1"}), status(200, GBK_PAGE, html)]),
+        "/slow.html": Route(headers=html, body=GBK_PAGE, delay=2.0),
+        "/huge.html": stream_forever_ish,
+        "/huge-declared.html": Route(headers=html, body=b"<p>x</p>" * 20_000),
+        "/report.html": Route(
+            headers=html, body=b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog >>"
+        ),
+        "/data.json": Route(headers={"Content-Type": "application/json"}, body='{"标题": "讲话"}'.encode()),
+        "/empty.html": Route(headers=html),
+        "/loop-a": Route(status=302, headers={"Location": "/loop-b"}),
+        "/loop-b": Route(status=302, headers={"Location": "/loop-a"}),
+        "/moved": Route(status=301, headers={"Location": "/gbk-header.html"}),
+        "/garbled.html": Route(headers={"Content-Type": "text/html; charset=utf-8"}, body=UNDECODABLE),
+        "/private.html": hits([status(200, GBK_PAGE, html)]),
+    }
+    with serve(routes=routes) as base_url:
+        yield base_url
+
+
+def fetch_one(site: str, path: str, cfg: FetchConfig = CFG):
+    result = fetch_batch([SourceItem(url=site + path)], cfg)
+    assert len(result.items) + len(result.errors) == 1
+    return result
+
+
+@pytest.mark.parametrize(
+    ("path", "source"),
+    [("/gbk-header.html", "header"), ("/gbk-meta.html", "meta"), ("/gbk-none.html", "detected")],
+)
+def test_gbk_page_decoded(site: str, path: str, source: str) -> None:
+    result = fetch_one(site, path)
+    [p] = result.items
+    assert SPEECH in p.text
+    assert (p.encoding, p.encoding_source, p.bad_bytes, p.status) == ("gb18030", source, 0, 200)
+    assert p.body == (GBK_META_PAGE if source == "meta" else GBK_PAGE)
+    assert p.content_hash == content_hash(p.body)
+    assert p.fetched_at.tzinfo is UTC
+
+
+def test_page_records_http_metadata_and_sends_user_agent(site: str, hits: Hits) -> None:
+    [p] = fetch_one(site, "/gbk-header.html").items
+    assert p.url == p.final_url == site + "/gbk-header.html"
+    assert p.content_type == "text/html; charset=gbk"
+    assert (p.etag, p.last_modified) == ('"v1"', "Fri, 29 Mar 2024 01:55:14 GMT")
+    fetch_one(site, "/private.html")
+    assert hits.user_agents[-1] == CFG.user_agent
+
+
+def test_redirect_followed(site: str) -> None:
+    [p] = fetch_one(site, "/moved").items
+    assert p.url == site + "/moved"
+    assert p.final_url == site + "/gbk-header.html"
+
+
+def test_text_plain_that_is_html_is_kept(site: str) -> None:
+    [p] = fetch_one(site, "/plain.html").items
+    assert SPEECH in p.text
+
+
+def test_500_then_200_is_retried_into_one_page(site: str, hits: Hits) -> None:
+    result = fetch_one(site, "/flaky.html")
+    assert [SPEECH in p.text for p in result.items] == [True]
+    assert hits.counts["/flaky.html"] == 2
+    assert result.counters["retries"] == 1
+
+
+def test_500_always_gives_up_after_retries(site: str, hits: Hits) -> None:
+    [err] = fetch_one(site, "/always-500.html").errors
+    assert (err.stage, err.kind) == ("fetch", "fetch_http_500")
+    assert "/always-500.html" in err.message and "3 attempts" in err.message
+    assert hits.counts["/always-500.html"] == CFG.retries + 1
+
+
+def test_404_is_not_retried(site: str, hits: Hits) -> None:
+    [err] = fetch_one(site, "/missing.html").errors
+    assert err.kind == "fetch_http_404"
+    assert hits.counts["/missing.html"] == 1
+
+
+def test_429_waits_for_retry_after(site: str, hits: Hits) -> None:
+    start = time.monotonic()
+    result = fetch_one(site, "/busy.html")
+    assert time.monotonic() - start >= 1.0  # backoff alone is 0.01 s: the wait came from Retry-After
+    assert len(result.items) == 1
+    assert hits.counts["/busy.html"] == 2
+
+
+def test_slow_endpoint_times_out(site: str) -> None:
+    cfg = replace(CFG, retries=0)
+    start = time.monotonic()
+    [err] = fetch_one(site, "/slow.html", cfg).errors
+    assert err.kind == "fetch_timeout"
+    assert time.monotonic() - start < 1.5
+
+
+def test_total_timeout_bounds_one_request(site: str) -> None:
+    cfg = replace(CFG, retries=0, read_timeout=10.0, total_timeout=0.3)
+    [err] = fetch_one(site, "/slow.html", cfg).errors
+    assert err.kind == "fetch_timeout" and "total_timeout" in err.message
+
+
+@pytest.mark.parametrize("path", ["/huge.html", "/huge-declared.html"])
+def test_body_over_max_bytes_is_aborted(site: str, path: str) -> None:
+    [err] = fetch_one(site, path).errors
+    assert err.kind == "fetch_too_large"
+
+
+@pytest.mark.parametrize(
+    ("path", "kind"),
+    [
+        ("/report.html", "fetch_not_html"),
+        ("/data.json", "fetch_not_html"),
+        ("/empty.html", "fetch_empty"),
+        ("/loop-a", "fetch_redirect_loop"),
+    ],
+)
+def test_not_a_page(site: str, path: str, kind: str) -> None:
+    [err] = fetch_one(site, path).errors
+    assert (err.stage, err.kind) == ("fetch", kind)
+
+
+def test_undecodable_bytes_are_a_decode_error(site: str) -> None:
+    [err] = fetch_one(site, "/garbled.html").errors
+    assert (err.stage, err.kind) == ("decode", "decode_failed")
+    assert "utf-8" in err.message
+
+
+def test_loopback_refused_unless_allowed(site: str, hits: Hits) -> None:
+    before = hits.counts["/private.html"]
+    cfg = replace(CFG, allow_private=False)
+    [err] = fetch_one(site, "/private.html", cfg).errors
+    assert err.kind == "fetch_forbidden_address"
+    assert "127.0.0.1" in err.message and "allow_private" in err.message
+    assert hits.counts["/private.html"] == before  # refused before connecting
+
+
+def test_batch_keeps_order_and_mixes_errors(site: str) -> None:
+    paths = ["/gbk-none.html", "/missing.html", "/gbk-meta.html", "/report.html", "/gbk-header.html"]
+    result = fetch_batch([SourceItem(url=site + p) for p in paths], CFG)
+    assert [p.url for p in result.items] == [site + p for p in paths if p.startswith("/gbk")]
+    assert sorted(e.kind for e in result.errors) == ["fetch_http_404", "fetch_not_html"]
+    assert result.counters["dropped_fetch_http_404"] == 1
+
+
+def test_per_host_concurrency_is_respected() -> None:
+    lock = threading.Lock()
+    state = {"now": 0, "peak": 0}
+
+    def slowish(h: BaseHTTPRequestHandler) -> None:
+        with lock:
+            state["now"] += 1
+            state["peak"] = max(state["peak"], state["now"])
+        time.sleep(0.1)
+        with lock:
+            state["now"] -= 1
+        reply(h, 200, GBK_PAGE, {"Content-Type": "text/html"})
+
+    cfg = replace(CFG, per_host_concurrency=2, concurrency=8)
+    with serve(routes={f"/p{i}.html": slowish for i in range(6)}) as base:
+        result = fetch_batch([SourceItem(url=f"{base}/p{i}.html") for i in range(6)], cfg)
+    assert len(result.items) == 6
+    assert state["peak"] == 2
+
+
+def test_local_files(tmp_path: Path) -> None:
+    saved = tmp_path / "speech.html"
+    saved.write_bytes(GBK_META_PAGE)
+    big = tmp_path / "big.html"
+    big.write_bytes(b"<p>x</p>" * 20_000)
+    items = [
+        SourceItem(url="https://www.fanwen.cn/a/1.html", path=str(saved)),
+        SourceItem(url=big.as_uri(), path=str(big)),
+        SourceItem(url=(tmp_path / "gone.html").as_uri(), path=str(tmp_path / "gone.html")),
+    ]
+    result = fetch_batch(items, CFG)
+    [p] = result.items
+    assert (p.url, p.encoding, p.encoding_source) == ("https://www.fanwen.cn/a/1.html", "gb18030", "meta")
+    assert SPEECH in p.text and p.last_modified
+    assert [e.kind for e in result.errors] == ["fetch_too_large", "fetch_io_error"]
