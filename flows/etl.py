@@ -52,10 +52,8 @@ def fetch(items: list[SourceItem], cfg: FetchConfig, batch_no: int) -> StepResul
 
 
 @task(name="skip-unchanged", task_run_name="skip unchanged, batch {batch_no}", cache_policy=NO_CACHE)
-def skip_unchanged(db_path: str, pages: list[Page], batch_no: int) -> tuple[list[Page], int]:
-    stored = loader.stored_hashes(db_path, [p.page_id for p in pages])
-    changed = [p for p in pages if stored.get(p.page_id) != p.content_hash]
-    return changed, len(pages) - len(changed)
+def skip_unchanged(db_path: str, pages: list[Page], batch_no: int) -> tuple[list[Page], list[str]]:
+    return loader.split_unchanged(db_path, pages)
 
 
 @task(name="transform", task_run_name="transform batch {batch_no}", cache_policy=NO_CACHE, retries=1)
@@ -63,11 +61,11 @@ def transform(
     run_id: str,
     pages: list[Page],
     prior_errors: list[ErrorRecord],
-    urls: list[str],
+    unchanged_urls: list[str],
     settings: Settings,
     batch_no: int,
 ) -> TransformResult:
-    return transform_batch(run_id, pages, prior_errors, urls, settings)
+    return transform_batch(run_id, pages, prior_errors, unchanged_urls, settings)
 
 
 @task(
@@ -92,8 +90,7 @@ class _InFlight:
     future: PrefectFuture[TransformResult]
     pages: list[Page]
     prior_errors: list[ErrorRecord]
-    urls: list[str]
-    unchanged: int
+    unchanged_urls: list[str]
 
 
 @flow(
@@ -121,10 +118,10 @@ def etl(sources: list[str], settings: Settings) -> RunSummary:
         settings.batch_size,
     )
 
-    def record(batch_no: int, batch: BatchTables, unchanged: int) -> None:
+    def record(batch_no: int, batch: BatchTables) -> None:
         load(db, batch, batch_no)
         docs = batch.tables["documents"]
-        counts.pages_unchanged += unchanged
+        counts.pages_unchanged += len(batch.unchanged_urls)
         counts.pages_fetched += batch.rows("pages")
         counts.documents += docs.num_rows
         counts.sentences += batch.rows("sentences")
@@ -137,7 +134,7 @@ def etl(sources: list[str], settings: Settings) -> RunSummary:
             batch_no,
             n_batches,
             batch.rows("pages"),
-            unchanged,
+            len(batch.unchanged_urls),
             docs.num_rows,
             batch.rows("errors"),
             time.monotonic() - started,
@@ -151,8 +148,8 @@ def etl(sources: list[str], settings: Settings) -> RunSummary:
                 ErrorRecord(p.url, "extract", "batch_failed", f"processing the batch failed: {e}")
                 for p in job.pages
             ]
-            batch = to_tables(run_id, [], [], [*job.prior_errors, *failed], job.urls)
-        record(job.batch_no, batch, job.unchanged)
+            batch = to_tables(run_id, [], [], [*job.prior_errors, *failed], job.unchanged_urls)
+        record(job.batch_no, batch)
 
     try:
         in_flight: deque[_InFlight] = deque()
@@ -161,15 +158,14 @@ def etl(sources: list[str], settings: Settings) -> RunSummary:
             fetched = fetch(items_batch, settings.fetch, batch_no)
             changed, unchanged = skip_unchanged(db, fetched.items, batch_no)
             errors, carry_errors = [*carry_errors, *fetched.errors], []
-            urls = [i.url for i in items_batch]
-            future = transform.submit(run_id, changed, errors, urls, settings, batch_no)
-            in_flight.append(_InFlight(batch_no, future, changed, errors, urls, unchanged))
+            future = transform.submit(run_id, changed, errors, unchanged, settings, batch_no)
+            in_flight.append(_InFlight(batch_no, future, changed, errors, unchanged))
             while len(in_flight) >= settings.workers:
                 finish(in_flight.popleft())
         while in_flight:
             finish(in_flight.popleft())
         if carry_errors:  # nothing to fetch at all: still record why
-            record(0, to_tables(run_id, [], [], carry_errors, []), 0)
+            record(0, to_tables(run_id, [], [], carry_errors))
 
     except BaseException:
         loader.finish_run(db, run_id, counts, "failed", time.monotonic() - started)

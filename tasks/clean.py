@@ -73,7 +73,7 @@ def normalize_chars(text: str) -> str:
 
 
 def fullwidth_punct_after_cjk(text: str) -> str:
-    """ASCII `,;:?!` after a Chinese character -> full width ("之年,在" -> "之年，在", "同志们:" -> "同志们：").
+    """ASCII `,;:?!` after a Chinese character -> full width: "之年,在" -> "之年，在".
 
     A space before the mark is dropped with it. Misses marks after Latin or digits, on purpose:
     "1,000", "01:55", "Python,Java" stay as they are.

@@ -190,16 +190,41 @@ def is_meta_line(text: str) -> bool:
     """Bylines such as "发布时间：2024-03-29 来源：市政府办 浏览次数：" and metadata table rows.
 
     A short line counts when it starts with a metadata label or holds two labels; "时间：上午9点" alone
-    (a notice's content) does not. Misses bylines without colons ("新华社 2024年3月29日").
+    (a notice's content) does not; nor does a bare date (a notice's signature date). Misses bylines
+    without labels or byline words ("新华社 2024年3月29日").
     """
     if len(text) > R.META_LINE_MAX_CHARS:
         return False
-    return R.META_LINE_START_RE.match(text) is not None or len(R.META_LABEL_RE.findall(text)) >= 2
+    if R.META_LINE_START_RE.match(text) is not None or len(R.META_LABEL_RE.findall(text)) >= 2:
+        return True
+    return (
+        len(text) <= R.DATE_LINE_MAX_CHARS
+        and R.DATE_RE.search(text) is not None
+        and R.BYLINE_WORD_RE.search(text) is not None
+    )
 
 
 def is_link_list_line(line: _Line) -> bool:
     """Lines that are mostly link text: menus, related-article items, tag clouds, pagination."""
     return line.link_chars > R.LINK_DENSITY_MAX * line.chars
+
+
+def is_teaser_list(lines: list[_Line]) -> bool:
+    """A list page: article-title links each followed by a prose summary ("同志们:今天召开……").
+
+    The summaries are prose, so the container scores like an article; the repeated link-then-teaser
+    rhythm (or one summary cut off with "...") gives it away. Misses list pages whose summaries come
+    before their links, and one- or two-item lists with untruncated summaries.
+    """
+    prose = [not is_link_list_line(ln) and R.PROSE_PUNCT_RE.search(ln.text) is not None for ln in lines]
+    pairs = [
+        i + 1
+        for i, ln in enumerate(lines[:-1])
+        if prose[i + 1] and is_link_list_line(ln) and ln.chars >= R.LINK_TITLE_MIN_CHARS
+    ]
+    truncated = any(R.TRUNCATED_TEASER_RE.search(lines[i].text.rstrip()) for i in pairs)
+    enough = len(pairs) >= R.LIST_MIN_TEASERS or (truncated and len(pairs) >= 1)
+    return enough and len(pairs) >= R.LIST_MIN_TEASER_SHARE * sum(prose)
 
 
 def _line_value(line: _Line) -> float:
@@ -267,15 +292,13 @@ def _meta_map(tree: LexborHTMLParser) -> dict[str, str]:
 def split_title(raw: str) -> tuple[str, str | None]:
     """`<title>` -> (article title, site name): "讲话稿_博文学习网" -> ("讲话稿", "博文学习网").
 
-    The first segment is the article title unless it is too short to be one; the last is the site name.
-    Misses titles whose own text contains " - " or "_" (the part after it is cut).
+    Chinese sites put the article first and the site last ("标题_栏目_站点"). Misses titles whose own text
+    contains " - " or "_" (the part after it is cut) and sites that put their name first.
     """
-    parts = [p for p in R.TITLE_SEPARATOR_RE.split(raw.strip()) if p.strip()]
+    parts = [p.strip() for p in R.TITLE_SEPARATOR_RE.split(raw.strip()) if p.strip()]
     if not parts:
         return "", None
-    head = parts[0] if len(parts[0]) >= R.TITLE_MIN_CHARS else max(parts, key=len)
-    site = parts[-1].strip() if len(parts) > 1 and parts[-1] != head else None
-    return head.strip(), site
+    return parts[0], parts[-1] if len(parts) > 1 else None
 
 
 def _overlap(a: str, b: str) -> float:
@@ -446,7 +469,7 @@ def extract_html(html: str, url: str) -> Extracted | None:
     title = choose_title(html_title, metas.get("og:title"), headings, site_name)
 
     box = _best_container(walker)
-    if box is None:
+    if box is None or is_teaser_list([ln for ln in walker.lines[box.start : box.end] if not ln.boiler]):
         return None
     lines = _main_lines(walker, box, title)
     paragraphs = [ln.text for ln in lines]
@@ -458,7 +481,8 @@ def extract_html(html: str, url: str) -> Extracted | None:
     for line in walker.lines:
         text = line.text.strip("\xa0\u3000 ")
         if not category_path and (crumbs := parse_breadcrumb(text)):
-            category_path = crumbs
+            # Some breadcrumbs end with the article title instead of 正文.
+            category_path = crumbs[:-1] if _compact(crumbs[-1]) == _compact(title) else crumbs
         if m := R.TAG_LINE_RE.match(text):
             tags.extend(split_tags(m.group(1)))
     tags.extend(split_tags(metas.get("keywords", "")))

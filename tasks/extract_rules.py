@@ -1,4 +1,4 @@
-"""Selectors, patterns and thresholds for extraction, cleaning and splitting (trafilatura `settings.py` style).
+"""Selectors, patterns and thresholds for extraction, cleaning and splitting (like trafilatura `settings.py`).
 
 Everything here is site-agnostic: tag names, generic class/id words used by many CMSs, and Chinese labels
 that portals, government sites and news sites print around their text. Lengths are counted in characters
@@ -64,6 +64,15 @@ LINK_DENSITY_MAX = 0.5
 NEUTRAL_LINE_MAX_CHARS = 40
 # Sentence-internal and terminal punctuation that marks running Chinese prose.
 PROSE_PUNCT_RE = re.compile(r"[，。！？；：、,;!?]")
+# List pages with teasers (link title, then a summary paragraph, repeated) read like prose. This many
+# link-title + teaser pairs, covering this share of the container's prose lines, mark a list page. Articles
+# with an attachment list have consecutive links without teasers, so they do not count.
+LIST_MIN_TEASERS = 3
+LIST_MIN_TEASER_SHARE = 0.5
+# One teaser cut off with an ellipsis ("……安排部...") is enough: article paragraphs are not truncated.
+TRUNCATED_TEASER_RE = re.compile(r"(?:\.{3}|…{1,2})$")
+# A link line this long is an article title, not a "more" or page-number link.
+LINK_TITLE_MIN_CHARS = 6
 # Fewer main-text characters than this (CJK + letters + digits) means "no main text on this page".
 MIN_MAIN_TEXT_CHARS = 20
 
@@ -76,6 +85,10 @@ META_LABEL_RE = re.compile(
     r"主题分类|主题词|成文日期|发文字号|文\s*号|有\s*效\s*性|公开方式|公开范围|所属机构|体裁分类|"
     r"组配分类|服务对象|信息分类|生效日期|废止日期)\s*[:：]"
 )
+# A byline: a short line with a full date and a word such as 发表/来源/阅读
+# ("发表于 2023年11月5日 · 阅读(3562)").
+# A date alone stays: it is the date line under a notice's signature.
+BYLINE_WORD_RE = re.compile(r"发布|发表|来源|作者|编辑|阅读|浏览|点击|分类|更新|栏目|评论")
 # Metadata lines are short; a long paragraph that happens to contain "来源：" is prose.
 META_LINE_MAX_CHARS = 90
 # "发布时间" style lines must start with a label; bare "时间：" only counts when a second label follows.
@@ -115,12 +128,13 @@ TAIL_MARKER_RE = re.compile(
 )
 TAIL_MARKER_MAX_CHARS = 80
 
-# Breadcrumb: a labelled line ("当前位置：首页 > 范文大全 > 讲话稿 > 正文") or one starting at 首页 with arrows.
+# Breadcrumb: a labelled line ("当前位置：首页 > 范文大全 > 讲话稿 > 正文")
+# or one starting at 首页 with arrows.
 BREADCRUMB_LABEL_RE = re.compile(
     r"^(?:当前位置|您的位置|您现在的位置|你的位置|你现在的位置|现在位置|所在位置|位置)\s*[:：]\s*"
 )
-BREADCRUMB_START_RE = re.compile(r"^(?:首\s*页|网站首页|主页|首页\s*\S*)\s*[>›»→＞]")
-BREADCRUMB_SEP_RE = re.compile(r"\s*(?:>>|[>›»→＞/]|&gt;)\s*")
+BREADCRUMB_START_RE = re.compile(r"^(?:首\s*页|网站首页|主页)\s*-*[>›»→＞]")
+BREADCRUMB_SEP_RE = re.compile(r"\s*(?:-+>|=>|>>|[>›»→＞/]|&gt;)\s*")
 # Dropped from the path: the site root (every page has it) and trailing "this page" words.
 BREADCRUMB_ROOTS = frozenset({"首页", "网站首页", "主页", "首 页", "Home", "home"})
 BREADCRUMB_LEAVES = frozenset(
@@ -215,13 +229,14 @@ OUTLINE_MARKER_RE = re.compile(
 )
 # Run-in headings: "一、紧绷决战之弦，坚定创则必成的信心和决心 全国文明城市是……" (heading, space, body).
 RUN_IN_HEADING_RE = re.compile(
-    r"^((?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[）)])[^。！？；!?;\s]{4,36}[\u4e00-\u9fff]) "
-    r"(?=[\u4e00-\u9fff])(.{20,})$"
+    r"^((?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[）)])"
+    r"[^。！？；!?;\s]{4,36}[\u4e00-\u9fff]) (?=[\u4e00-\u9fff])(.{20,})$"
 )
 
 # ---------------------------------------------------------------------------------------------- splitting
 
-# Salutations that open a speech or letter: "同志们：", "各位领导、同志们：", "尊敬的各位来宾、亲爱的同事们：".
+# Salutations that open a speech or letter:
+# "同志们：", "各位领导、同志们：", "尊敬的各位来宾、亲爱的同事们：".
 # Any short line ending in "们：" or opening with 尊敬的/亲爱的/各位 and ending in a colon.
 SALUTATION_RE = re.compile(
     r"^(?:(?:尊敬的|亲爱的|各位)[^。！？；!?;]{0,36}|[^。！？；!?;：:]{0,34}(?:们|各位[\u4e00-\u9fff]{1,4}))[：:]$"

@@ -75,6 +75,10 @@ _UTF16_32_BOMS = (b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff")
 # recorded: real pages carry a few stray bytes (a truncated character in a title, one odd symbol).
 DECODE_MAX_BAD_SHARE = 0.05
 
+# A redirect chain may pass one URL twice: anti-bot checks set a cookie and redirect back to the page
+# (the client keeps cookies). A third visit is a loop.
+MAX_VISITS_PER_URL = 2
+
 # Longest Retry-After we honour, in seconds; a server asking for more gets this long, then one more try.
 MAX_RETRY_AFTER = 30.0
 
@@ -233,7 +237,7 @@ async def _read_capped(response: httpx.Response, url: str, max_bytes: int) -> by
 async def _get(client: httpx.AsyncClient, url: str, cfg: FetchConfig, gate: _Gate) -> _Raw:
     """One attempt: follow redirects by hand so every hop's address is checked and loops are named."""
     request = client.build_request("GET", url)
-    seen = {str(request.url)}
+    visits = Counter({str(request.url): 1})
     for _ in range(cfg.max_redirects + 1):
         host, port = request.url.host, request.url.port or (443 if request.url.scheme == "https" else 80)
         async with gate.slot(host):
@@ -260,13 +264,13 @@ async def _get(client: httpx.AsyncClient, url: str, cfg: FetchConfig, gate: _Gat
                 await response.aclose()
         request = response.next_request
         target = str(request.url)
-        if target in seen:
+        visits[target] += 1
+        if visits[target] > MAX_VISITS_PER_URL:
             raise _Failure(
                 "fetch_redirect_loop",
                 f"{url} redirects in a loop (back to {target}); the site is misconfigured "
                 "or expects cookies or a browser",
             )
-        seen.add(target)
     raise _Failure(
         "fetch_too_many_redirects",
         f"{url} redirected more than {cfg.max_redirects} times (fetch.max_redirects)",

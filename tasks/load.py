@@ -123,13 +123,15 @@ TABLE_ORDER = ("pages", "documents", "paragraphs", "sentences", "keywords", "err
 class BatchTables:
     """One batch, columnar, ready for one transaction.
 
-    `urls` are all URLs this batch handled (loaded, unchanged or failed): their old error rows are
-    replaced. `page_ids` are the pages whose stored rows the batch replaces.
+    `page_ids` are the pages whose stored rows the batch replaces. `urls` are the URLs processed or failed
+    now: all their old error rows are replaced. `unchanged_urls` were fetched fine but not reprocessed:
+    only their old fetch/decode errors go, the errors of later stages still hold for the stored content.
     """
 
     tables: dict[str, pa.Table]
     page_ids: list[str] = field(default_factory=list)
     urls: list[str] = field(default_factory=list)
+    unchanged_urls: list[str] = field(default_factory=list)
 
     def rows(self, name: str) -> int:
         return self.tables[name].num_rows
@@ -153,7 +155,7 @@ def to_tables(
     pages: Sequence[Page],
     docs: Sequence[ProcessedDoc],
     errors: Sequence[ErrorRecord],
-    urls: Sequence[str],
+    unchanged_urls: Sequence[str] = (),
 ) -> BatchTables:
     """Turn one batch of records into Arrow tables (pure; no I/O)."""
     now = datetime.now(UTC)
@@ -275,7 +277,8 @@ def to_tables(
             "errors": _table("errors", e),
         },
         page_ids=[page.page_id for page in pages],
-        urls=list(dict.fromkeys([*urls, *(err.url for err in errors)])),
+        urls=list(dict.fromkeys([*(page.url for page in pages), *(err.url for err in errors)])),
+        unchanged_urls=list(unchanged_urls),
     )
 
 
@@ -287,6 +290,7 @@ def load_batch(db_path: str | Path, batch: BatchTables) -> None:
     with open_db(db_path) as con:
         con.register("batch_page_ids", pa.table({"page_id": pa.array(batch.page_ids, _STR)}))
         con.register("batch_urls", pa.table({"url": pa.array(batch.urls, _STR)}))
+        con.register("batch_unchanged_urls", pa.table({"url": pa.array(batch.unchanged_urls, _STR)}))
         for name in TABLE_ORDER:
             con.register(f"batch_{name}", batch.tables[name])
         con.execute("BEGIN")
@@ -338,3 +342,11 @@ def finish_run(db_path: str | Path, run_id: str, counts: RunCounts, status: str,
             sql_text("load/finish_run"),
             [status, datetime.now(UTC), seconds, *c.values(), run_id],
         )
+
+
+def split_unchanged(db_path: str | Path, pages: Sequence[Page]) -> tuple[list[Page], list[str]]:
+    """Pages whose raw bytes differ from the stored ones (to process), and URLs of those that don't."""
+    stored = stored_hashes(db_path, [p.page_id for p in pages])
+    changed = [p for p in pages if stored.get(p.page_id) != p.content_hash]
+    unchanged = [p.url for p in pages if stored.get(p.page_id) == p.content_hash]
+    return changed, unchanged

@@ -24,6 +24,7 @@ class _PieceStart:
     index: int  # first paragraph of the piece (its title line or marker)
     title: str | None  # None: use the page title
     text_from: int  # first paragraph of the piece's text
+    anchor: int  # last paragraph of the evidence (the salutation); no new piece starts before it
 
 
 def _salutation_piece(paragraphs: list[str], i: int) -> _PieceStart | None:
@@ -32,7 +33,7 @@ def _salutation_piece(paragraphs: list[str], i: int) -> _PieceStart | None:
         return None
     for j in range(i + 1, min(len(paragraphs), i + 2 + R.TITLE_TO_SALUTATION_MAX_GAP)):
         if is_salutation(paragraphs[j]):
-            return _PieceStart(index=i, title=paragraphs[i], text_from=i + 1)
+            return _PieceStart(index=i, title=paragraphs[i], text_from=i + 1, anchor=j)
         if len(paragraphs[j]) > R.GAP_LINE_MAX_CHARS or is_body_text(paragraphs[j]):
             return None
     return None
@@ -45,16 +46,16 @@ def _numbered_piece(paragraphs: list[str], i: int) -> _PieceStart | None:
         return None
     own = m["title"].strip()
     if own and is_title_like(own):
-        return _PieceStart(index=i, title=own, text_from=i + 1)
+        return _PieceStart(index=i, title=own, text_from=i + 1, anchor=i)
     if not own and i + 1 < len(paragraphs) and is_title_like(paragraphs[i + 1]):
-        return _PieceStart(index=i, title=paragraphs[i + 1], text_from=i + 2)
-    return _PieceStart(index=i, title=None, text_from=i + 1) if not own else None
+        return _PieceStart(index=i, title=paragraphs[i + 1], text_from=i + 2, anchor=i + 1)
+    return _PieceStart(index=i, title=None, text_from=i + 1, anchor=i) if not own else None
 
 
 def find_piece_starts(paragraphs: list[str]) -> list[_PieceStart]:
     starts: list[_PieceStart] = []
     for i in range(len(paragraphs)):
-        if starts and i < starts[-1].text_from:
+        if starts and i <= starts[-1].anchor:
             continue
         start = _numbered_piece(paragraphs, i) or _salutation_piece(paragraphs, i)
         if start is not None:

@@ -10,6 +10,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from wenji.tasks.enrich import keywords
 from wenji.tasks.enrich.keywords import enrich_batch
 from wenji.tasks.extract import extract_batch
 from wenji.tasks.load import BatchTables, to_tables
@@ -28,23 +29,24 @@ def transform_batch(
     run_id: str,
     pages: Sequence[Page],
     prior_errors: Sequence[ErrorRecord],
-    urls: Sequence[str],
+    unchanged_urls: Sequence[str],
     settings: Settings,
 ) -> TransformResult:
     """Pages of one batch → Arrow tables for one load transaction.
 
-    `prior_errors` (from fetch) and `urls` (every URL the batch handled) ride along so that the
-    batch's errors are written in the same transaction as its rows.
+    `prior_errors` (from fetch) and `unchanged_urls` (fetched, same content as stored) ride along so
+    that the batch's errors are written in the same transaction as its rows.
     """
     docs = extract_batch(list(pages))
     segmented = segment_batch(docs.items, settings.segment)
     enriched = enrich_batch(segmented.items, settings.enrich)
     errors = [*prior_errors, *docs.errors, *segmented.errors, *enriched.errors]
     counters = docs.counters + segmented.counters + enriched.counters
-    batch = to_tables(run_id, pages, enriched.items, errors, urls)
+    batch = to_tables(run_id, pages, enriched.items, errors, unchanged_urls)
     return TransformResult(batch=batch, counters=counters)
 
 
 def init_worker(settings: Settings) -> None:
-    """Process-pool initializer: load the segmenter and dictionaries once per worker process."""
+    """Process-pool initializer: load the segmenter, dictionaries and IDF table once per worker process."""
     warm_up(settings.segment)
+    keywords.warm_up()

@@ -13,17 +13,15 @@ single characters or template placeholders such as X, XX, 20XX.
 from __future__ import annotations
 
 import functools
-import importlib.util
 import itertools
 import operator
 import re
 import statistics
 from collections import Counter
 from collections.abc import Iterable
-from pathlib import Path
 
 from wenji.tasks.records import Doc, Keyword, ProcessedDoc, Sentence, StepResult
-from wenji.tasks.segment import DATA_DIR, read_data_lines
+from wenji.tasks.segment import DATA_DIR, jieba_data_path, read_data_lines
 from wenji.tasks.settings import EnrichConfig
 
 STOPWORDS_FILE = DATA_DIR / "stopwords.txt"
@@ -61,17 +59,9 @@ def stopwords() -> frozenset[str]:
 
 @functools.cache
 def idf_table() -> tuple[dict[str, float], float]:
-    """jieba's IDF table and its median (the IDF given to unknown words). Loaded once per process.
-
-    The file is found without importing `jieba.analyse`, whose import builds a second copy of the
-    table for jieba's own extractor.
-    """
-    spec = importlib.util.find_spec("jieba")
-    if spec is None or spec.origin is None:
-        raise ImportError("jieba is not installed; it ships the IDF table that keywords_tfidf needs")
-    path = Path(spec.origin).parent / "analyse" / "idf.txt"
+    """jieba's IDF table and its median (the IDF given to unknown words). Loaded once per process."""
     idf: dict[str, float] = {}
-    with path.open(encoding="utf-8") as fh:
+    with jieba_data_path("analyse/idf.txt").open(encoding="utf-8") as fh:
         for line in fh:
             word, _, value = line.rstrip().rpartition(" ")
             if word:

@@ -92,6 +92,14 @@ def stream_forever_ish(h: BaseHTTPRequestHandler) -> None:
         h.wfile.write(b"<p>" + "文明城市".encode() * 1333 + b"</p>")
 
 
+def cookie_check(h: BaseHTTPRequestHandler) -> None:
+    """An anti-bot check as on many Chinese sites: set a cookie and redirect back to the same page."""
+    if "wenji_ok=1" in (h.headers.get("Cookie") or ""):
+        reply(h, 200, GBK_PAGE, {"Content-Type": "text/html"})
+    else:
+        reply(h, 302, b"", {"Location": "/cookie-check.html", "Set-Cookie": "wenji_ok=1; Path=/"})
+
+
 @pytest.fixture(scope="module")
 def hits() -> Hits:
     return Hits()
@@ -126,6 +134,7 @@ def site(hits: Hits) -> Iterator[str]:
         "/empty.html": Route(headers=html),
         "/loop-a": Route(status=302, headers={"Location": "/loop-b"}),
         "/loop-b": Route(status=302, headers={"Location": "/loop-a"}),
+        "/cookie-check.html": cookie_check,
         "/moved": Route(status=301, headers={"Location": "/gbk-header.html"}),
         "/garbled.html": Route(headers={"Content-Type": "text/html; charset=utf-8"}, body=UNDECODABLE),
         "/private.html": hits([status(200, GBK_PAGE, html)]),
@@ -167,6 +176,11 @@ def test_redirect_followed(site: str) -> None:
     [p] = fetch_one(site, "/moved").items
     assert p.url == site + "/moved"
     assert p.final_url == site + "/gbk-header.html"
+
+
+def test_redirect_back_to_same_page_after_cookie_is_not_a_loop(site: str) -> None:
+    [p] = fetch_one(site, "/cookie-check.html").items
+    assert SPEECH in p.text
 
 
 def test_text_plain_that_is_html_is_kept(site: str) -> None:

@@ -92,7 +92,7 @@ def test_loading_the_same_page_twice_replaces_rows(db_path: Path) -> None:
     )
     load_batch(db_path, batch)
     once = _counts(db_path)
-    load_batch(db_path, to_tables("run2", [_page()], [_doc(0, "讲话一", "迫在眉睫。")], [], [URL]))
+    load_batch(db_path, to_tables("run2", [_page()], [_doc(0, "讲话一", "迫在眉睫。")], []))
     twice = _counts(db_path)
     assert once == {"pages": 1, "documents": 2, "paragraphs": 4, "sentences": 2, "keywords": 2, "errors": 0}
     # The changed page now has one document: the second one's rows are gone, nothing duplicated.
@@ -108,18 +108,18 @@ def test_loading_the_same_page_twice_replaces_rows(db_path: Path) -> None:
 def test_errors_are_replaced_when_the_url_is_handled_again(db_path: Path) -> None:
     start_run(db_path, "run1", [URL], Settings())
     err = ErrorRecord(URL, "fetch", "fetch_http_500", "the server answered 500")
-    load_batch(db_path, to_tables("run1", [], [], [err], [URL]))
-    load_batch(db_path, to_tables("run2", [], [], [err], [URL]))
+    load_batch(db_path, to_tables("run1", [], [], [err]))
+    load_batch(db_path, to_tables("run2", [], [], [err]))
     assert _counts(db_path)["errors"] == 1
-    load_batch(db_path, to_tables("run3", [_page()], [_doc(0, "讲话一", "迫在眉睫。")], [], [URL]))
+    load_batch(db_path, to_tables("run3", [_page()], [_doc(0, "讲话一", "迫在眉睫。")], []))
     assert _counts(db_path)["errors"] == 0  # the page now loads: its old error is gone
 
 
 def test_a_failing_batch_leaves_the_database_as_it_was(db_path: Path) -> None:
     start_run(db_path, "run1", [URL], Settings())
-    load_batch(db_path, to_tables("run1", [_page()], [_doc(0, "讲话一", "迫在眉睫。")], [], [URL]))
+    load_batch(db_path, to_tables("run1", [_page()], [_doc(0, "讲话一", "迫在眉睫。")], []))
     before = _counts(db_path)
-    bad = to_tables("run2", [_page(b"<p>changed</p>")], [_doc(0, "讲话一", "城市品质。")], [], [URL])
+    bad = to_tables("run2", [_page(b"<p>changed</p>")], [_doc(0, "讲话一", "城市品质。")], [])
     # Two rows with the same doc_id violate the primary key after the deletes have run inside the transaction.
     bad.tables["documents"] = pa.concat_tables([bad.tables["documents"], bad.tables["documents"]])
     with pytest.raises(duckdb.ConstraintException):
@@ -127,3 +127,15 @@ def test_a_failing_batch_leaves_the_database_as_it_was(db_path: Path) -> None:
     assert _counts(db_path) == before
     with dbmod.open_db(db_path, read_only=True) as con:
         assert con.execute("SELECT text FROM documents").fetchone()[0] == "同志们:\n迫在眉睫。"
+
+
+def test_unchanged_page_keeps_its_extract_errors_but_not_its_fetch_errors(db_path: Path) -> None:
+    start_run(db_path, "run1", [URL], Settings())
+    extract_err = ErrorRecord(URL, "extract", "extract_empty", "no main text")
+    load_batch(db_path, to_tables("run1", [_page()], [], [extract_err]))
+    load_batch(db_path, to_tables("run2", [], [], [ErrorRecord(URL, "fetch", "fetch_timeout", "timed out")]))
+    assert _counts(db_path)["errors"] == 1  # the fetch error replaced the extract error: the URL was handled
+    load_batch(db_path, to_tables("run3", [_page()], [], [extract_err]))
+    load_batch(db_path, to_tables("run4", [], [], [], unchanged_urls=[URL]))
+    with dbmod.open_db(db_path, read_only=True) as con:
+        assert con.execute("SELECT stage, kind FROM errors").fetchall() == [("extract", "extract_empty")]
