@@ -452,12 +452,36 @@ def detect_language(text: str, html_lang: str | None) -> str | None:
 # -------------------------------------------------------------------------------------------- public API
 
 
+@dataclass(slots=True, frozen=True)
+class NoMainText:
+    """Why a page yields no document: a reason code for the `errors` table and a message for people."""
+
+    kind: str
+    message: str
+
+
+NO_BODY = NoMainText("extract_empty", "the page has no <body> content")
+LIST_PAGE = NoMainText(
+    "extract_list_page",
+    "the page is a list of links to articles, not a document; no text was taken from it",
+)
+TOO_LITTLE_TEXT = NoMainText(
+    "extract_empty", f"no main text found: fewer than {R.MIN_MAIN_TEXT_CHARS} characters outside boilerplate"
+)
+
+
 def extract_html(html: str, url: str) -> Extracted | None:
     """Metadata and raw main-text paragraphs of one page; None when the page has no main text."""
+    found = extract_or_reason(html, url)
+    return found if isinstance(found, Extracted) else None
+
+
+def extract_or_reason(html: str, url: str) -> Extracted | NoMainText:
+    """Like `extract_html`, but says why there is no main text."""
     tree = LexborHTMLParser(html)
     root = tree.body
     if root is None:
-        return None
+        return NO_BODY
     walker = _Walker()
     walker.walk(root)
     metas = _meta_map(tree)
@@ -469,12 +493,14 @@ def extract_html(html: str, url: str) -> Extracted | None:
     title = choose_title(html_title, metas.get("og:title"), headings, site_name)
 
     box = _best_container(walker)
-    if box is None or is_teaser_list([ln for ln in walker.lines[box.start : box.end] if not ln.boiler]):
-        return None
+    if box is None:
+        return TOO_LITTLE_TEXT
+    if is_teaser_list([ln for ln in walker.lines[box.start : box.end] if not ln.boiler]):
+        return LIST_PAGE
     lines = _main_lines(walker, box, title)
     paragraphs = [ln.text for ln in lines]
     if len(_ALNUM_RE.findall("".join(paragraphs))) < R.MIN_MAIN_TEXT_CHARS:
-        return None
+        return TOO_LITTLE_TEXT
 
     category_path: list[str] = []
     tags: list[str] = []
@@ -507,9 +533,9 @@ def extract_batch(pages: list[Page]) -> StepResult[Doc]:
     for page in pages:
         result.counters["pages"] += 1
         try:
-            extracted = extract_html(page.text, page.final_url or page.url)
-            if extracted is None:
-                result.reject(page.url, "extract", "extract_empty", "no main text found on the page")
+            extracted = extract_or_reason(page.text, page.final_url or page.url)
+            if isinstance(extracted, NoMainText):
+                result.reject(page.url, "extract", extracted.kind, extracted.message)
                 continue
             meta = extracted.meta
             pieces = split_documents(meta.title, clean_paragraphs(extracted.paragraphs))
@@ -529,4 +555,4 @@ def extract_batch(pages: list[Page]) -> StepResult[Doc]:
     return result
 
 
-__all__ = ["Extracted", "extract_batch", "extract_html"]
+__all__ = ["Extracted", "NoMainText", "extract_batch", "extract_html", "extract_or_reason"]

@@ -1,7 +1,7 @@
--- The most frequent content words (nouns, verbs, named terms) over the corpus.
-SELECT word, pos, count(*) AS n, count(DISTINCT doc_id) AS documents
-FROM tokens
-WHERE pos[1] IN ('n', 'v', 'a') AND length(word) >= 2
-GROUP BY ALL
-ORDER BY n DESC, word
+-- The words that most often rank among a document's TF-IDF keywords (stopwords never do).
+SELECT word, count(*) AS documents, round(avg(weight), 3) AS avg_weight
+FROM keywords
+WHERE method = 'tfidf'
+GROUP BY word
+ORDER BY documents DESC, avg_weight DESC, word
 LIMIT 10;

@@ -13,6 +13,7 @@ from wenji.tasks.extract import (
     choose_title,
     extract_batch,
     extract_html,
+    extract_or_reason,
     is_meta_line,
     is_widget_line,
     parse_breadcrumb,
@@ -145,6 +146,7 @@ def test_list_page_with_teasers_gives_none() -> None:
     )
     page = f"<html><body><div class='list'><h1>讲话稿</h1><ul>{items}</ul></div></body></html>"
     assert extract_html(page, "http://x.example/jianghua/") is None
+    assert extract_or_reason(page, "http://x.example/jianghua/").kind == "extract_list_page"
     untruncated = page.replace("...", "。")
     assert extract_html(untruncated, "http://x.example/jianghua/") is not None  # known miss, see docstring
 
@@ -153,6 +155,7 @@ def test_page_without_main_text_gives_none() -> None:
     links = "".join(f'<li><a href="/{i}">在全市第{i}次工作推进会上的讲话稿范文</a></li>' for i in range(20))
     assert extract_html(f"<html><body><ul>{links}</ul></body></html>", "http://x.example/") is None
     assert extract_html("", "http://x.example/") is None
+    assert extract_or_reason("", "http://x.example/").kind == "extract_empty"
 
 
 @pytest.mark.parametrize(
