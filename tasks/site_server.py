@@ -31,6 +31,11 @@ HEADERS_FILE = "_headers.json"
 # Only these files mention the origin in a way a crawler follows; HTML pages keep their bytes untouched.
 ORIGIN_REWRITTEN_FILES = frozenset({"sitemap.xml", "robots.txt"})
 
+
+def _rewrites_origin(file: Path) -> bool:
+    """sitemap.xml, robots.txt, and the parts of a split sitemap (sitemap-1.xml …) behind a sitemap index."""
+    return file.name in ORIGIN_REWRITTEN_FILES or (file.name.startswith("sitemap") and file.suffix == ".xml")
+
 # No charset on text/html on purpose: most real Chinese sites send none, and the decoder must cope.
 CONTENT_TYPES = {
     ".html": "text/html",
@@ -109,7 +114,7 @@ def _file_answer(
         # Like every static server: relative links in an index page only work under the slash URL.
         return _Answer(301, {"Location": url_path + "/"}, b"")
     body = file.read_bytes()
-    if file.name in ORIGIN_REWRITTEN_FILES:
+    if _rewrites_origin(file):
         body = body.replace(CANONICAL_ORIGIN.encode("ascii"), base_url.encode("ascii"))
     headers = {"Content-Type": CONTENT_TYPES.get(file.suffix.lower(), DEFAULT_CONTENT_TYPE)}
     return _Answer(200, _merge_headers(headers, overrides.get(url_path, {})), body)
