@@ -10,6 +10,7 @@ import csv
 import json
 import sys
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 
 import click
@@ -39,13 +40,14 @@ def main() -> None:
     """
 
 
-def _run_and_report(sources: Sequence[str], settings: Settings) -> None:
+def _run_and_report(sources: Sequence[str] | None, settings: Settings, since: datetime | None = None) -> None:
+    """Run the flow over `sources` (with None: reprocess the stored pages) and print the summary."""
     from wenji.flows.runtime import prefect_backend
 
     with prefect_backend():
-        from wenji.flows.etl import run_etl, summary_markdown
+        from wenji.flows.etl import run_etl, run_reprocess, summary_markdown
 
-        summary = run_etl(sources, settings)
+        summary = run_etl(sources, settings) if sources is not None else run_reprocess(settings, since)
     click.echo("")
     click.echo(summary_markdown(summary))
     if summary.counts.errors:
@@ -56,13 +58,36 @@ def _run_and_report(sources: Sequence[str], settings: Settings) -> None:
 
 
 @main.command()
-@click.argument("sources", nargs=-1, required=True)
+@click.argument("sources", nargs=-1)
 @click.option("--db", "db_path", help="DuckDB file to write (default: data/wenji.duckdb).")
 @click.option("--config", type=click.Path(dir_okay=False), help="TOML settings file.")
 @click.option("--batch-size", type=int, help="Pages per batch (one worker task and one transaction each).")
 @click.option("--workers", type=int, help="Worker processes for the CPU-bound steps.")
 @click.option(
     "--allow-private", is_flag=True, default=None, help="Allow fetching loopback/private addresses."
+)
+@click.option(
+    "--resume/--no-resume",
+    default=None,
+    help="Skip pages an interrupted run over the same sources already loaded (default: on, logged).",
+)
+@click.option(
+    "--min-delay",
+    type=click.FloatRange(min=0),
+    help="Seconds between requests to one host (fetch.min_delay; ~1.0 is polite on real sites).",
+)
+@click.option(
+    "--follow-links", is_flag=True, default=None, help="Also fetch the pages linked from page-URL SOURCES."
+)
+@click.option("--max-depth", type=click.IntRange(min=1), help="Links followed from a given page (default 1).")
+@click.option("--max-pages", type=click.IntRange(min=1), help="Pages found by following links, at most.")
+@click.option("--include", multiple=True, metavar="REGEX", help="Follow only links matching one of these.")
+@click.option("--exclude", multiple=True, metavar="REGEX", help="Never follow links matching one of these.")
+@click.option("--any-site", is_flag=True, default=None, help="Follow links to other hosts too.")
+@click.option(
+    "--dask-address",
+    metavar="tcp://HOST:PORT",
+    help="Run the CPU-bound steps on this Dask scheduler (needs wenji[dask]); the DB writes stay here.",
 )
 def run(
     sources: tuple[str, ...],
@@ -71,14 +96,129 @@ def run(
     batch_size: int | None,
     workers: int | None,
     allow_private: bool | None,
+    resume: bool | None,
+    min_delay: float | None,
+    follow_links: bool | None,
+    max_depth: int | None,
+    max_pages: int | None,
+    include: tuple[str, ...],
+    exclude: tuple[str, ...],
+    any_site: bool | None,
+    dask_address: str | None,
 ) -> None:
-    """Run the ETL flow over SOURCES: page URLs, sitemap URLs, files of URLs, or folders of saved pages."""
-    settings = _settings(config, db_path=db_path, batch_size=batch_size, workers=workers)
-    if allow_private:
-        from dataclasses import replace
+    """Run the ETL flow over SOURCES: page URLs, sitemap URLs, files of URLs, or folders of saved pages.
 
+    With --follow-links (implied by the other link options), page-URL SOURCES are list pages: the pages
+    they link to (same host by default) are processed too.
+    """
+    from dataclasses import replace
+
+    settings = _settings(
+        config,
+        db_path=db_path,
+        batch_size=batch_size,
+        workers=workers,
+        resume=resume,
+        dask_address=dask_address,
+    )
+    sources = sources or settings.sources
+    if not sources:
+        raise click.UsageError("give SOURCE arguments, or list `sources` in the --config file")
+    if allow_private:
         settings = replace(settings, fetch=replace(settings.fetch, allow_private=True))
+    if min_delay is not None:
+        settings = replace(settings, fetch=replace(settings.fetch, min_delay=min_delay))
+    crawl = {
+        "max_depth": max_depth,
+        "max_pages": max_pages,
+        "include": include or None,
+        "exclude": exclude or None,
+        "same_site": False if any_site else None,
+    }
+    crawl = {k: v for k, v in crawl.items() if v is not None}
+    if follow_links or crawl:
+        try:
+            settings = replace(settings, crawl=replace(settings.crawl, follow_links=True, **crawl))
+        except SettingsError as e:
+            raise click.UsageError(f"configuration: {e}") from None
     _run_and_report(sources, settings)
+
+
+@main.command(name="serve")
+@click.option(
+    "--config",
+    type=click.Path(dir_okay=False),
+    default="wenji.toml",
+    show_default=True,
+    help="TOML file with `sources` and settings (see examples/wenji.toml).",
+)
+@click.option(
+    "--interval",
+    type=click.FloatRange(min=1),
+    metavar="SECONDS",
+    help="Refresh every SECONDS instead of on the cron schedule.",
+)
+@click.option("--cron", metavar="EXPR", help="Cron schedule of the refresh (default: schedule_cron).")
+def serve_command(config: str, interval: float | None, cron: str | None) -> None:
+    """Serve the deployments etl/daily-refresh and etl/on-demand, with their schedules, from this process.
+
+    For use without Prefect workers. Needs a Prefect server (`prefect server start`); due runs are run
+    one at a time until Ctrl-C. Trigger the on-demand one with
+    `prefect deployment run etl/on-demand --param sources='["https://..."]'`.
+    """
+    if interval is not None and cron is not None:
+        raise click.UsageError("give --interval or --cron, not both")
+    if not Path(config).is_file():
+        raise click.UsageError(f"no config file {config}: copy examples/wenji.toml and list your sources")
+    settings = _settings(config, schedule_cron=cron)
+    if not settings.sources:
+        raise click.UsageError(f"configuration: sources: list the URLs to refresh in {config}")
+    from wenji.flows.runtime import quiet_prefect
+
+    quiet_prefect()
+    from wenji.flows.serve import NoServerError, ScheduleChoice, require_server, serve_deployments
+
+    try:
+        api_url = require_server()
+    except NoServerError as e:
+        click.echo(str(e), err=True)
+        sys.exit(2)
+    when = ScheduleChoice(settings.schedule_cron, settings.schedule_timezone, interval)
+    click.echo(f"Serving etl/daily-refresh ({when.describe()}) and etl/on-demand on {api_url}")
+    serve_deployments(settings, Path(config), when)
+
+
+@main.command()
+@click.option("--db", "db_path", help="DuckDB file to reprocess (default: data/wenji.duckdb).")
+@click.option("--config", type=click.Path(dir_okay=False), help="TOML settings file.")
+@click.option(
+    "--since",
+    type=click.DateTime(formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"]),
+    help="Only pages fetched at or after this date (UTC).",
+)
+@click.option("--batch-size", type=int, help="Pages per batch (one worker task and one transaction each).")
+@click.option("--workers", type=int, help="Worker processes for the CPU-bound steps.")
+@click.option(
+    "--dask-address", metavar="tcp://HOST:PORT", help="Run the CPU-bound steps on this Dask scheduler."
+)
+def reprocess(
+    db_path: str | None,
+    config: str | None,
+    since: datetime | None,
+    batch_size: int | None,
+    workers: int | None,
+    dask_address: str | None,
+) -> None:
+    """Extract, clean, segment, enrich and load again the raw pages stored in the database; no network.
+
+    For when the cleaning rules improve: each page's derived rows are replaced, none duplicated.
+    """
+    settings = _settings(
+        config, db_path=db_path, batch_size=batch_size, workers=workers, dask_address=dask_address
+    )
+    if not Path(settings.db_path).exists():
+        raise click.UsageError(f"no database at {settings.db_path}: run `wenji run` first")
+    _run_and_report(None, settings, since.replace(tzinfo=UTC) if since else None)
 
 
 @main.command()
@@ -161,8 +301,20 @@ def _table(columns: list[str], rows: list[tuple]) -> str:
 @click.option(
     "--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True
 )
-def query(sql: str | None, db_path: str, sql_file: str | None, fmt: str) -> None:
-    """Run SQL against the database, opened read-only."""
+@click.option(
+    "--wait",
+    "wait_seconds",
+    type=float,
+    default=30.0,
+    show_default=True,
+    help="Seconds to wait while a run holds the database (it does only while loading a batch).",
+)
+def query(sql: str | None, db_path: str, sql_file: str | None, fmt: str, wait_seconds: float) -> None:
+    """Run SQL against the database, opened read-only and without file or network access.
+
+    COPY ... TO, ATTACH, read_csv('/any/file') and extension loading are refused: export with
+    --format csv/json instead.
+    """
     import duckdb
 
     from wenji.tasks.db import DatabaseBusyError, open_db
@@ -171,12 +323,55 @@ def query(sql: str | None, db_path: str, sql_file: str | None, fmt: str) -> None
         raise click.UsageError("give either SQL as an argument or --file FILE.sql")
     text = Path(sql_file).read_text(encoding="utf-8") if sql_file else sql
     try:
-        with open_db(db_path, read_only=True) as con:
+        # Read-only alone still lets SQL write and read files (COPY TO, read_csv): external access is off.
+        with open_db(
+            db_path, read_only=True, wait_seconds=wait_seconds, config={"enable_external_access": False}
+        ) as con:
             _print_result(con.execute(text), fmt)
     except (FileNotFoundError, DatabaseBusyError) as e:
         raise click.ClickException(str(e)) from None
     except duckdb.Error as e:
         raise click.ClickException(f"query failed: {e}") from None
+
+
+@main.command()
+@click.argument("out_dir", type=click.Path(file_okay=False))
+@click.option("--db", "db_path", default="data/wenji.duckdb", show_default=True, help="DuckDB file to read.")
+@click.option("--format", "fmt", type=click.Choice(["parquet", "csv"]), default="parquet", show_default=True)
+def export(out_dir: str, db_path: str, fmt: str) -> None:
+    """Write every table to OUT_DIR as Parquet (the large ones partitioned by site) or CSV."""
+    import duckdb
+
+    from wenji.tasks.db import DatabaseBusyError
+    from wenji.tasks.export import export_tables
+
+    try:
+        exported = export_tables(db_path, out_dir, fmt)
+    except (FileNotFoundError, DatabaseBusyError) as e:
+        raise click.ClickException(str(e)) from None
+    except duckdb.Error as e:
+        raise click.ClickException(f"export failed: {e}") from None
+    for t in exported:
+        click.echo(f"{t.table:<16} {t.rows:>10} rows  {t.path}{'/site=*/' if t.partitioned else ''}")
+
+
+@main.command()
+@click.option("--db", "db_path", default="data/wenji.duckdb", show_default=True, help="DuckDB file to read.")
+@click.option("--out", "out", default="report.html", show_default=True, type=click.Path(dir_okay=False))
+def report(db_path: str, out: str) -> None:
+    """Write one self-contained HTML report (charts over the analysis views; opens offline)."""
+    import duckdb
+
+    from wenji.tasks.db import DatabaseBusyError
+    from wenji.tasks.report import write_report
+
+    try:
+        path = write_report(db_path, out)
+    except (FileNotFoundError, DatabaseBusyError) as e:
+        raise click.ClickException(str(e)) from None
+    except duckdb.Error as e:
+        raise click.ClickException(f"report failed: {e}") from None
+    click.echo(f"Wrote {path} ({path.stat().st_size // 1024} KiB); it opens in a browser without network.")
 
 
 @main.command()

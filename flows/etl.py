@@ -3,8 +3,12 @@ in a worker process → load into DuckDB, then the run summary.
 
 Tasks here are thin wrappers over the plain functions in `wenji.tasks`; retries and names live in one
 place. Fetching is I/O (async httpx) and runs in the flow process; transforming is CPU-bound and runs on
-the process pool, up to `settings.workers` batches at a time while the flow process fetches the next
-batch and loads finished ones. The flow process is the only DuckDB writer.
+the task runner (a local process pool, or an existing Dask cluster when `settings.dask_address` is set),
+up to `settings.workers` batches at a time while the flow process fetches the next batch and loads
+finished ones. The flow process is the only DuckDB writer.
+
+`reprocess` feeds the same transform → load loop from the raw pages stored in the database instead of
+fetching, for when the cleaning rules improve.
 """
 
 from __future__ import annotations
@@ -12,21 +16,28 @@ from __future__ import annotations
 import time
 import uuid
 from collections import Counter, deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
 
 from prefect import flow, get_run_logger, task
-from prefect.artifacts import create_markdown_artifact
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.assets import Asset, AssetProperties, materialize
 from prefect.cache_policies import NO_CACHE
 from prefect.futures import PrefectFuture
-from prefect.task_runners import ProcessPoolTaskRunner
+from prefect.task_runners import ProcessPoolTaskRunner, TaskRunner
+from prefect.tasks import MaterializingTask
+from prefect.types.names import RESTRICTED_ASSET_CHARACTERS
 
 from wenji.tasks import load as loader
+from wenji.tasks.crawl import resolve_and_discover
+from wenji.tasks.enrich import duplicates
 from wenji.tasks.fetch import fetch_batch
-from wenji.tasks.load import BatchTables, RunCounts, to_tables
+from wenji.tasks.load import TABLE_ORDER, BatchTables, RunCounts, to_tables
 from wenji.tasks.records import ErrorRecord, Page, SourceItem, StepResult
-from wenji.tasks.settings import FetchConfig, Settings
-from wenji.tasks.sources import resolve_sources
+from wenji.tasks.settings import CrawlConfig, FetchConfig, Settings, load_settings
 from wenji.tasks.transform import TransformResult, init_worker, transform_batch
 
 
@@ -38,22 +49,35 @@ class RunSummary:
     seconds: float
     counts: RunCounts
     errors_by_kind: Counter[str] = field(default_factory=Counter)
+    stage_seconds: dict[str, float] = field(default_factory=dict)  # resolve, fetch or read, transform, load
 
 
 # Batches carry raw bytes and Arrow tables: hashing them for a cache key would cost more than the work.
 @task(name="resolve", cache_policy=NO_CACHE)
-def resolve(sources: list[str], cfg: FetchConfig) -> StepResult[SourceItem]:
-    return resolve_sources(sources, cfg)
+def resolve(sources: list[str], cfg: FetchConfig, crawl: CrawlConfig) -> StepResult[SourceItem]:
+    return resolve_and_discover(sources, cfg, crawl)
 
 
 @task(name="fetch", task_run_name="fetch batch {batch_no}", cache_policy=NO_CACHE, retries=1)
-def fetch(items: list[SourceItem], cfg: FetchConfig, batch_no: int) -> StepResult[Page]:
-    return fetch_batch(items, cfg)
+def fetch(
+    items: list[SourceItem],
+    cfg: FetchConfig,
+    batch_no: int,
+    validators: dict[str, tuple[str | None, str | None]] | None = None,
+) -> StepResult[Page]:
+    return fetch_batch(items, cfg, validators)
 
 
 @task(name="skip-unchanged", task_run_name="skip unchanged, batch {batch_no}", cache_policy=NO_CACHE)
 def skip_unchanged(db_path: str, pages: list[Page], batch_no: int) -> tuple[list[Page], list[str]]:
     return loader.split_unchanged(db_path, pages)
+
+
+@task(name="read-stored", task_run_name="read stored pages, batch {batch_no}", cache_policy=NO_CACHE)
+def read_stored(
+    db_path: str, after_page_id: str, limit: int, since: datetime | None, batch_no: int
+) -> list[Page]:
+    return loader.stored_pages(db_path, after_page_id, limit, since)
 
 
 @task(name="transform", task_run_name="transform batch {batch_no}", cache_policy=NO_CACHE, retries=1)
@@ -64,19 +88,77 @@ def transform(
     unchanged_urls: list[str],
     settings: Settings,
     batch_no: int,
-) -> TransformResult:
-    return transform_batch(run_id, pages, prior_errors, unchanged_urls, settings)
+) -> tuple[TransformResult, float]:
+    """The batch's tables, and the seconds the worker spent on them (the flow process sees only waits)."""
+    started = time.perf_counter()
+    result = transform_batch(run_id, pages, prior_errors, unchanged_urls, settings)
+    return result, time.perf_counter() - started
 
 
-@task(
-    name="load",
-    task_run_name="load batch {batch_no}",
-    cache_policy=NO_CACHE,
-    retries=2,
-    retry_delay_seconds=2,
-)
-def load(db_path: str, batch: BatchTables, batch_no: int) -> None:
+@task(name="find-duplicates", cache_policy=NO_CACHE)
+def find_duplicates(db_path: str, run_id: str) -> duplicates.DuplicateStats:
+    """Corpus step after all batches: regroup near-duplicate documents over the whole database."""
+    stats = duplicates.find_duplicates(db_path, run_id)
+    get_run_logger().info(
+        "near-duplicates: %d groups holding %d of %d documents (%d candidate pairs checked)",
+        stats.groups,
+        stats.grouped_documents,
+        stats.documents,
+        stats.candidate_pairs,
+    )
+    return stats
+
+
+def table_asset(db_path: str, table: str) -> Asset:
+    """The Prefect asset for one DuckDB table: `duckdb://<absolute file path>/<table>`.
+
+    Characters that asset keys refuse (spaces, '%', '#', ...) become '_': the key only serves lineage in the
+    UI and must never fail a run. Knowingly missed: two paths differing only in such characters share a key.
+    """
+    path = str(Path(db_path).resolve()).lstrip("/")
+    safe = "".join("_" if ch in _ASSET_KEY_REFUSED else ch for ch in path)
+    return Asset(
+        key=f"duckdb:///{safe}/{table}",
+        properties=AssetProperties(
+            name=f"{table} ({Path(db_path).name})", description=f"wenji table {table}"
+        ),
+    )
+
+
+# What Prefect refuses in asset keys, plus the ':' of Windows drive letters.
+_ASSET_KEY_REFUSED = frozenset([*RESTRICTED_ASSET_CHARACTERS, ":"])
+
+
+def _load(db_path: str, batch: BatchTables, batch_no: int) -> None:
     loader.load_batch(db_path, batch)
+
+
+def load_task(db_path: str) -> MaterializingTask[[str, BatchTables, int], None]:
+    """The load task, declaring the database's tables as the assets it materializes (lineage in the UI)."""
+    return materialize(
+        *(table_asset(db_path, t) for t in TABLE_ORDER),
+        name="load",
+        task_run_name="load batch {batch_no}",
+        cache_policy=NO_CACHE,
+        retries=2,
+        retry_delay_seconds=2,
+    )(_load)
+
+
+def task_runner_for(settings: Settings) -> TaskRunner:
+    """Local worker processes, or the Dask cluster at `settings.dask_address` (needs the `dask` extra)."""
+    if not settings.dask_address:
+        return ProcessPoolTaskRunner(
+            max_workers=settings.workers, initializer=init_worker, initargs=(settings,)
+        )
+    try:
+        from prefect_dask import DaskTaskRunner
+    except ImportError:
+        raise RuntimeError(
+            "dask_address is set but prefect-dask is not installed: pip install 'wenji[dask]'"
+        ) from None
+    # Dask workers warm up lazily: the first batch on each worker loads the segmenter and dictionaries.
+    return DaskTaskRunner(address=settings.dask_address)
 
 
 def _batches(items: Sequence[SourceItem], size: int) -> Iterator[list[SourceItem]]:
@@ -85,103 +167,232 @@ def _batches(items: Sequence[SourceItem], size: int) -> Iterator[list[SourceItem
 
 
 @dataclass(slots=True)
-class _InFlight:
+class _Batch:
+    """One batch ready for a worker: the pages to transform, and what rides along into its transaction."""
+
     batch_no: int
-    future: PrefectFuture[TransformResult]
     pages: list[Page]
-    prior_errors: list[ErrorRecord]
-    unchanged_urls: list[str]
+    errors: list[ErrorRecord] = field(default_factory=list)
+    unchanged_urls: list[str] = field(default_factory=list)
 
 
-@flow(
-    name="etl",
-    task_runner=ProcessPoolTaskRunner(max_workers=2, initializer=init_worker, initargs=(Settings(),)),
-)
-def etl(sources: list[str], settings: Settings) -> RunSummary:
-    """Fetch, extract, clean, segment, enrich and load the pages named by `sources` into DuckDB."""
+@dataclass(slots=True)
+class _InFlight:
+    batch: _Batch
+    future: PrefectFuture[tuple[TransformResult, float]]
+
+
+@dataclass(slots=True)
+class _Tally:
+    """What a run has done so far: counts, error kinds, and seconds per stage."""
+
+    started: float = field(default_factory=time.monotonic)
+    counts: RunCounts = field(default_factory=RunCounts)
+    kinds: Counter[str] = field(default_factory=Counter)
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    def add_seconds(self, stage: str, seconds: float) -> None:
+        self.seconds[stage] = self.seconds.get(stage, 0.0) + seconds
+
+    @contextmanager
+    def timed(self, stage: str) -> Iterator[None]:
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.add_seconds(stage, time.perf_counter() - started)
+
+    def add(self, batch: BatchTables) -> None:
+        docs, errors = batch.tables["documents"], batch.tables["errors"]
+        c = self.counts
+        c.pages_unchanged += len(batch.unchanged_urls)
+        c.pages_fetched += batch.rows("pages")
+        c.documents += docs.num_rows
+        c.sentences += batch.rows("sentences")
+        c.tokens += sum(docs.column("n_tokens").to_pylist())
+        c.errors += errors.num_rows
+        c.pages_failed += len(set(errors.column("url").to_pylist()))
+        self.kinds.update(errors.column("kind").to_pylist())
+
+
+def _transform_and_load(run_id: str, settings: Settings, batches: Iterable[_Batch], tally: _Tally) -> None:
+    """Transform each batch on the task runner and load it from the flow process, the only DuckDB writer.
+
+    Up to `settings.workers` batches are in flight, so producing the next batch (a fetch, or a read of
+    stored pages) overlaps the workers' transform of the previous ones.
+    """
     logger = get_run_logger()
-    started = time.monotonic()
-    run_id = uuid.uuid4().hex[:16]
     db = settings.db_path
-    loader.start_run(db, run_id, sources, settings)
-    counts, kinds = RunCounts(), Counter[str]()
-
-    resolved = resolve(sources, settings.fetch)
-    items = resolved.items
-    counts.pages_seen = len(items)
-    n_batches = max(1, -(-len(items) // settings.batch_size))
-    logger.info(
-        "%d pages from %d sources, %d batches of up to %d",
-        len(items),
-        len(sources),
-        n_batches,
-        settings.batch_size,
-    )
-
-    def record(batch_no: int, batch: BatchTables) -> None:
-        load(db, batch, batch_no)
-        docs = batch.tables["documents"]
-        counts.pages_unchanged += len(batch.unchanged_urls)
-        counts.pages_fetched += batch.rows("pages")
-        counts.documents += docs.num_rows
-        counts.sentences += batch.rows("sentences")
-        counts.tokens += sum(docs.column("n_tokens").to_pylist())
-        counts.errors += batch.rows("errors")
-        counts.pages_failed += len(set(batch.tables["errors"].column("url").to_pylist()))
-        kinds.update(batch.tables["errors"].column("kind").to_pylist())
-        logger.info(
-            "batch %d/%d loaded: %d pages, %d unchanged, %d documents, %d errors (%.1f s)",
-            batch_no,
-            n_batches,
-            batch.rows("pages"),
-            len(batch.unchanged_urls),
-            docs.num_rows,
-            batch.rows("errors"),
-            time.monotonic() - started,
-        )
+    load = load_task(db)
 
     def finish(job: _InFlight) -> None:
+        b = job.batch
         try:
-            batch = job.future.result().batch
+            result, seconds = job.future.result()
+            batch = result.batch
+            tally.add_seconds("transform", seconds)
         except Exception as e:  # a worker died or a step had a bug: the batch's pages become error rows
             failed = [
                 ErrorRecord(p.url, "extract", "batch_failed", f"processing the batch failed: {e}")
-                for p in job.pages
+                for p in b.pages
             ]
-            batch = to_tables(run_id, [], [], [*job.prior_errors, *failed], job.unchanged_urls)
-        record(job.batch_no, batch)
+            batch = to_tables(run_id, [], [], [*b.errors, *failed], b.unchanged_urls)
+        with tally.timed("load"):
+            load(db, batch, b.batch_no)
+        tally.add(batch)
+        logger.info(
+            "batch %d loaded: %d pages, %d unchanged, %d documents, %d errors (%.1f s)",
+            b.batch_no,
+            batch.rows("pages"),
+            len(batch.unchanged_urls),
+            batch.rows("documents"),
+            batch.rows("errors"),
+            time.monotonic() - tally.started,
+        )
 
-    try:
-        in_flight: deque[_InFlight] = deque()
-        carry_errors = list(resolved.errors)  # resolve errors ride with the first batch's transaction
-        for batch_no, items_batch in enumerate(_batches(items, settings.batch_size), start=1):
-            fetched = fetch(items_batch, settings.fetch, batch_no)
-            changed, unchanged = skip_unchanged(db, fetched.items, batch_no)
-            errors, carry_errors = [*carry_errors, *fetched.errors], []
-            future = transform.submit(run_id, changed, errors, unchanged, settings, batch_no)
-            in_flight.append(_InFlight(batch_no, future, changed, errors, unchanged))
-            while len(in_flight) >= settings.workers:
-                finish(in_flight.popleft())
-        while in_flight:
+    in_flight: deque[_InFlight] = deque()
+    for b in batches:
+        future = transform.submit(run_id, b.pages, b.errors, b.unchanged_urls, settings, b.batch_no)
+        in_flight.append(_InFlight(b, future))
+        while len(in_flight) >= settings.workers:
             finish(in_flight.popleft())
-        if carry_errors:  # nothing to fetch at all: still record why
-            record(0, to_tables(run_id, [], [], carry_errors))
+    while in_flight:
+        finish(in_flight.popleft())
 
+
+def _run(
+    sources: list[str], settings: Settings, make_batches: Callable[[_Tally], Iterable[_Batch]]
+) -> RunSummary:
+    """One recorded run: the `runs` row, the transform → load loop over `make_batches`, the artifacts."""
+    tally = _Tally()
+    run_id = uuid.uuid4().hex[:16]
+    db = settings.db_path
+    loader.start_run(db, run_id, sources, settings)
+    try:
+        _transform_and_load(run_id, settings, make_batches(tally), tally)
+        with tally.timed("duplicates"):
+            find_duplicates(db, run_id)
     except BaseException:
-        loader.finish_run(db, run_id, counts, "failed", time.monotonic() - started)
+        loader.finish_run(db, run_id, tally.counts, "failed", time.monotonic() - tally.started)
         raise
-    seconds = time.monotonic() - started
-    loader.finish_run(db, run_id, counts, "done", seconds)
-    summary = RunSummary(run_id, db, "done", seconds, counts, kinds)
+    seconds = time.monotonic() - tally.started
+    loader.finish_run(db, run_id, tally.counts, "done", seconds)
+    summary = RunSummary(run_id, db, "done", seconds, tally.counts, tally.kinds, dict(tally.seconds))
     create_markdown_artifact(
         key="wenji-run-summary", markdown=summary_markdown(summary), description="wenji run summary"
+    )
+    create_table_artifact(
+        key="wenji-run-stages", table=summary_table(summary), description="wenji run: counts and stage times"
     )
     return summary
 
 
-def summary_markdown(s: RunSummary) -> str:
+def _fetched_batches(
+    sources: list[str], settings: Settings, tally: _Tally, resumed: loader.ResumePoint | None = None
+) -> Iterator[_Batch]:
+    """Resolve the sources, then fetch batch after batch, leaving out pages whose content is unchanged
+    and, when resuming, pages an interrupted run already loaded."""
+    with tally.timed("resolve"):
+        resolved = resolve(sources, settings.fetch, settings.crawl)
+    items = resolved.items
+    tally.counts.pages_seen = len(items)
+    if resumed:
+        items = [item for item in items if item.url not in resumed.loaded_urls]
+        get_run_logger().info(
+            "resuming: the last run over these sources (%s, started %s) did not finish; "
+            "%d pages it loaded are not fetched again (--no-resume fetches everything)",
+            ", ".join(resumed.run_ids),
+            resumed.started_at.isoformat(timespec="seconds"),
+            tally.counts.pages_seen - len(items),
+        )
+    get_run_logger().info(
+        "%d pages from %d sources, %d batches of up to %d",
+        len(items),
+        len(sources),
+        max(1, -(-len(items) // settings.batch_size)),
+        settings.batch_size,
+    )
+    carry_errors = list(resolved.errors)  # resolve errors ride with the first batch's transaction
+    for batch_no, items_batch in enumerate(_batches(items, settings.batch_size), start=1):
+        with tally.timed("fetch"):
+            validators = loader.stored_validators(settings.db_path, [i.url for i in items_batch])
+            fetched = fetch(items_batch, settings.fetch, batch_no, validators)
+            changed, unchanged = skip_unchanged(settings.db_path, fetched.items, batch_no)
+        yield _Batch(batch_no, changed, [*carry_errors, *fetched.errors], unchanged)
+        carry_errors = []
+    if carry_errors:  # nothing to fetch at all: still record why
+        yield _Batch(0, [], carry_errors)
+
+
+def _settings_for(
+    settings: Settings | None, config: str | None, db_path: str | None, batch_size: int | None
+) -> Settings:
+    """Local runs pass `settings`; deployments pass plain JSON (a config file path and overrides)."""
+    return settings or load_settings(config, db_path=db_path, batch_size=batch_size)
+
+
+@flow(
+    name="etl",
+    task_runner=task_runner_for(Settings()),  # deployments and direct calls; run_etl picks it per run
+)
+def etl(
+    sources: list[str] | None = None,
+    settings: Settings | None = None,
+    config: str | None = None,
+    db_path: str | None = None,
+    batch_size: int | None = None,
+) -> RunSummary:
+    """Fetch, extract, clean, segment, enrich and load the pages named by `sources` into DuckDB.
+
+    Without `sources`, the config's `sources` are used. `settings` (local runs) wins over `config`,
+    `db_path` and `batch_size` (the JSON parameters of deployments).
+    """
+    settings = _settings_for(settings, config, db_path, batch_size)
+    todo = list(sources or settings.sources)
+    if not todo:
+        raise ValueError("no sources: pass `sources`, or list them under `sources` in the config file")
+    resumed = loader.resume_point(settings.db_path, todo) if settings.resume else None
+    return _run(todo, settings, lambda tally: _fetched_batches(todo, settings, tally, resumed))
+
+
+def _stored_batches(settings: Settings, since: datetime | None, tally: _Tally) -> Iterator[_Batch]:
+    """The stored pages, batch by batch in page_id order (a batch is read only when the loop wants it)."""
+    after, batch_no = "", 0
+    while True:
+        with tally.timed("read"):
+            pages = read_stored(settings.db_path, after, settings.batch_size, since, batch_no + 1)
+        if not pages:
+            return
+        batch_no += 1
+        after = pages[-1].page_id
+        tally.counts.pages_seen += len(pages)
+        yield _Batch(batch_no, pages)
+
+
+@flow(
+    name="reprocess",
+    task_runner=task_runner_for(Settings()),  # run_reprocess picks it per run
+)
+def reprocess(
+    since: datetime | None = None,
+    settings: Settings | None = None,
+    config: str | None = None,
+    db_path: str | None = None,
+    batch_size: int | None = None,
+) -> RunSummary:
+    """Extract, clean, segment, enrich and load again the raw pages stored in the database (no network).
+
+    For when the cleaning rules improve: each page's derived rows are replaced in its batch's transaction.
+    `since` keeps pages fetched at or after it.
+    """
+    settings = _settings_for(settings, config, db_path, batch_size)
+    label = "stored pages" + (f" fetched since {since.isoformat()}" if since else "")
+    return _run([f"reprocess: {label}"], settings, lambda tally: _stored_batches(settings, since, tally))
+
+
+def _count_rows(s: RunSummary) -> list[tuple[str, int]]:
     c = s.counts
-    rows = [
+    return [
         ("pages seen", c.pages_seen),
         ("pages loaded (new or changed)", c.pages_fetched),
         ("pages unchanged", c.pages_unchanged),
@@ -191,6 +402,9 @@ def summary_markdown(s: RunSummary) -> str:
         ("tokens", c.tokens),
         ("errors", c.errors),
     ]
+
+
+def summary_markdown(s: RunSummary) -> str:
     lines = [
         f"# wenji run `{s.run_id}`",
         "",
@@ -198,8 +412,15 @@ def summary_markdown(s: RunSummary) -> str:
         "",
         "| | count |",
         "|---|---:|",
-        *(f"| {k} | {v:,} |" for k, v in rows),
+        *(f"| {k} | {v:,} |" for k, v in _count_rows(s)),
     ]
+    if s.stage_seconds:
+        lines += [
+            "",
+            "| stage | seconds |",
+            "|---|---:|",
+            *(f"| {k} | {v:.2f} |" for k, v in s.stage_seconds.items()),
+        ]
     if s.errors_by_kind:
         lines += [
             "",
@@ -210,9 +431,24 @@ def summary_markdown(s: RunSummary) -> str:
     return "\n".join(lines)
 
 
+def summary_table(s: RunSummary) -> list[dict[str, object]]:
+    """The summary as rows for a Prefect table artifact: counts, seconds per stage, the top error kinds.
+
+    Transform seconds add up the workers' time, so with several workers they can exceed the run's.
+    """
+    return [
+        *({"measure": k, "value": v} for k, v in _count_rows(s)),
+        *({"measure": f"seconds: {k}", "value": round(v, 3)} for k, v in s.stage_seconds.items()),
+        {"measure": "seconds: whole run", "value": round(s.seconds, 3)},
+        *({"measure": f"error: {k}", "value": v} for k, v in s.errors_by_kind.most_common(10)),
+    ]
+
+
 def run_etl(sources: Sequence[str], settings: Settings) -> RunSummary:
-    """Run the flow with the worker pool sized and initialised from `settings`."""
-    runner = ProcessPoolTaskRunner(
-        max_workers=settings.workers, initializer=init_worker, initargs=(settings,)
-    )
-    return etl.with_options(task_runner=runner)(list(sources), settings)
+    """Run the flow on the task runner chosen by `settings` (worker pool size, or a Dask cluster)."""
+    return etl.with_options(task_runner=task_runner_for(settings))(list(sources), settings)
+
+
+def run_reprocess(settings: Settings, since: datetime | None = None) -> RunSummary:
+    """Reprocess the stored pages on the task runner chosen by `settings`."""
+    return reprocess.with_options(task_runner=task_runner_for(settings))(since, settings)

@@ -21,6 +21,8 @@ QUIET_DEFAULTS = {
     "PREFECT_LOGGING_LOGGERS_PREFECT_FLOW_RUNS_LEVEL": "INFO",
     "PREFECT_SERVER_LOGGING_LEVEL": "WARNING",
     "PREFECT_LOGGING_INTERNAL_LEVEL": "ERROR",
+    # Prefect's 20 s default is too short on a busy machine: measured 22 s to start with load average 5.
+    "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "90",
 }
 
 

@@ -7,19 +7,24 @@ so analysts can open the database between batches instead of being locked out fo
 from __future__ import annotations
 
 import hashlib
+import json
+import os
 import re
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
+from datetime import datetime
 from importlib.resources import files
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
 # A reader (`wenji query`, the duckdb CLI) may hold the file for a moment; the writer waits this long
 # for it before giving up with a message that says who to close.
 LOCK_WAIT_SECONDS = 30.0
-LOCK_POLL_SECONDS = 0.2
+# Short, so that a waiting reader gets in during the gaps between a run's batch transactions.
+LOCK_POLL_SECONDS = 0.05
 
 
 class DatabaseBusyError(RuntimeError):
@@ -44,8 +49,68 @@ def _is_lock_error(e: duckdb.Error) -> bool:
     return "lock" in str(e).lower()
 
 
-def connect(path: str | Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-    """Open the database, waiting briefly if another process holds it."""
+def run_marker_path(db_path: str | Path) -> Path:
+    """`<db>.run.json`, present while a run writes `db_path`.
+
+    DuckDB's lock says only that some process holds the file; a reader that cannot open the database
+    reads this marker instead, to say which run holds it and since when.
+    """
+    return Path(f"{db_path}.run.json")
+
+
+def write_run_marker(db_path: str | Path, run_id: str, started_at: datetime) -> None:
+    marker = run_marker_path(db_path)
+    tmp = marker.with_name(marker.name + ".tmp")
+    tmp.write_text(
+        json.dumps({"run_id": run_id, "pid": os.getpid(), "started_at": started_at.isoformat()}),
+        encoding="utf-8",
+    )
+    tmp.replace(marker)  # readers never see half a marker
+
+
+def remove_run_marker(db_path: str | Path, run_id: str) -> None:
+    """Remove the marker if it is this run's (a newer run may have replaced it)."""
+    marker = run_marker_path(db_path)
+    with suppress(OSError, ValueError):
+        if json.loads(marker.read_text(encoding="utf-8")).get("run_id") == run_id:
+            marker.unlink()
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, owned by another user
+        return True
+    return True
+
+
+def describe_holder(db_path: str | Path) -> str:
+    """Who probably holds the database, in words, from the run marker (see `run_marker_path`)."""
+    try:
+        marker = json.loads(run_marker_path(db_path).read_text(encoding="utf-8"))
+        run_id, pid, started = marker["run_id"], int(marker["pid"]), marker["started_at"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return "another process (no wenji run is recorded as writing it: a duckdb session or a script?)"
+    if not _pid_alive(pid):
+        return (
+            f"another process; the last wenji run here (run {run_id}, pid {pid}, started at {started}) "
+            "is no longer running"
+        )
+    return f"wenji run {run_id} (pid {pid}), started at {started}"
+
+
+def connect(
+    path: str | Path,
+    read_only: bool = False,
+    wait_seconds: float = LOCK_WAIT_SECONDS,
+    config: dict[str, Any] | None = None,
+) -> duckdb.DuckDBPyConnection:
+    """Open the database, waiting up to `wait_seconds` if another process holds it.
+
+    `config` goes to DuckDB as is, e.g. `{"enable_external_access": False}` to refuse file access.
+    """
     path = Path(path)
     if read_only and not path.exists():
         raise FileNotFoundError(
@@ -53,24 +118,30 @@ def connect(path: str | Path, read_only: bool = False) -> duckdb.DuckDBPyConnect
         )
     if not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)
-    deadline = time.monotonic() + LOCK_WAIT_SECONDS
+    deadline = time.monotonic() + wait_seconds
     while True:
         try:
-            return duckdb.connect(str(path), read_only=read_only)
+            return duckdb.connect(str(path), read_only=read_only, config=config or {})
         except duckdb.IOException as e:
             if not _is_lock_error(e) or time.monotonic() > deadline:
                 if _is_lock_error(e):
                     raise DatabaseBusyError(
-                        f"{path} is held by another process (a wenji run or a duckdb session): {e}. "
-                        "Wait for it to finish or close it, then try again."
+                        f"{path} is held by {describe_holder(path)}; waited {wait_seconds:.0f} s. "
+                        "Runs hold it only while loading a batch: try again, or wait for the run to "
+                        "finish or close the other session."
                     ) from None
                 raise
             time.sleep(LOCK_POLL_SECONDS)
 
 
 @contextmanager
-def open_db(path: str | Path, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
-    con = connect(path, read_only=read_only)
+def open_db(
+    path: str | Path,
+    read_only: bool = False,
+    wait_seconds: float = LOCK_WAIT_SECONDS,
+    config: dict[str, Any] | None = None,
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    con = connect(path, read_only=read_only, wait_seconds=wait_seconds, config=config)
     try:
         yield con
     finally:
@@ -80,12 +151,13 @@ def open_db(path: str | Path, read_only: bool = False) -> Iterator[duckdb.DuckDB
 _VERSION_RE = re.compile(r"^(\d{3})_[a-z0-9_]+\.sql$")
 
 
-def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
+def migrate(con: duckdb.DuckDBPyConnection, upto: int | None = None) -> list[str]:
     """Apply `sql/schema/NNN_*.sql` not yet applied, each in its own transaction with its bookkeeping row.
 
     Refuses to start if a file that was already applied has changed since (its checksum differs): schema
     changes go into a new numbered file. Views and macros are (re)created afterwards. Returns the names
-    of the files applied now.
+    of the files applied now. `upto` stops after that version and skips views and macros (they may need
+    later versions): it builds the databases of older releases, to test upgrading them.
     """
     con.execute(
         "CREATE TABLE IF NOT EXISTS schema_version ("
@@ -101,6 +173,8 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
         if not m:
             raise SchemaError(f"sql/schema/{name}: schema files must be named NNN_name.sql")
         version = int(m.group(1))
+        if upto is not None and version > upto:
+            return done
         checksum = hashlib.sha256(text.encode("utf-8")).hexdigest()
         if version in applied:
             if applied[version][1] != checksum:
@@ -121,7 +195,39 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
             con.execute("ROLLBACK")
             raise
         done.append(name)
-    for folder in ("views", "macros"):
-        for _, text in _sql_files(folder):
-            con.execute(text)
+    _load_reference_data(con)
+    _create_views_and_macros(con, [text for folder in ("views", "macros") for _, text in _sql_files(folder)])
     return done
+
+
+def _create_views_and_macros(con: duckdb.DuckDBPyConnection, texts: list[str]) -> None:
+    """Run the CREATE OR REPLACE VIEW/MACRO files in an order where each one's dependencies exist.
+
+    DuckDB binds a view when it is created, so a view over another view (or a macro) fails if the file
+    order puts it first; such files are retried after the others until a round makes no progress, and
+    then the first remaining file runs once more to raise its own error.
+    """
+    pending = texts
+    while pending:
+        failed = []
+        for text in pending:
+            try:
+                con.execute(text)
+            except duckdb.CatalogException:
+                failed.append(text)
+        if len(failed) == len(pending):
+            con.execute(failed[0])
+        pending = failed
+
+
+def _load_reference_data(con: duckdb.DuckDBPyConnection) -> None:
+    """Copy the versioned word lists the views filter on (`stopwords`) from tasks/data into the database."""
+    import pyarrow as pa
+
+    from wenji.tasks.enrich.keywords import stopwords
+
+    con.register("stopword_list", pa.table({"word": pa.array(sorted(stopwords()), pa.string())}))
+    try:
+        con.execute(sql_text("reference/stopwords"))
+    finally:
+        con.unregister("stopword_list")

@@ -31,6 +31,10 @@ _WS_RE = re.compile(r"[ \t\n\r\f\v]+")
 _NONSPACE_RE = re.compile(r"\S")
 _ALNUM_RE = re.compile(r"[^\W_]")
 _LATIN_RE = re.compile(r"[A-Za-z]")
+# The walk recurses twice per DOM level: at this depth it needs about 420 of Python's default 1000 frames
+# (measured), leaving the rest to the caller's stack (Prefect's task engine, the worker pool). Real article
+# markup nests 20-40 levels deep; deeper subtrees are flattened (see `_Walker._flattened`).
+MAX_DOM_DEPTH = 200
 
 
 @dataclass(slots=True, frozen=True)
@@ -71,18 +75,35 @@ class _Walker:
 
     def walk(self, root: LexborNode) -> None:
         self._enter_block(root, boiler=False)
-        self._children(root, in_link=False, boiler=False, in_pre=False)
+        self._children(root, in_link=False, boiler=False, in_pre=False, depth=0)
         self._leave_block()
 
-    def _children(self, node: LexborNode, in_link: bool, boiler: bool, in_pre: bool) -> None:
+    def _children(self, node: LexborNode, in_link: bool, boiler: bool, in_pre: bool, depth: int) -> None:
         for child in node.iter(include_text=True):
             tag = child.tag
             if tag == "-text":
                 self._text(child.text_content or "", in_link, boiler, in_pre)
             elif tag and not tag.startswith("-") and tag not in R.DROP_TAGS:
-                self._element(child, tag, in_link, boiler, in_pre)
+                if depth >= MAX_DOM_DEPTH:
+                    self._flattened(child, in_link, boiler)
+                else:
+                    self._element(child, tag, in_link, boiler, in_pre, depth + 1)
 
-    def _element(self, node: LexborNode, tag: str, in_link: bool, boiler: bool, in_pre: bool) -> None:
+    def _flattened(self, node: LexborNode, in_link: bool, boiler: bool) -> None:
+        """A subtree nested past MAX_DOM_DEPTH, read as one line per text node.
+
+        Catches pages whose unclosed tags nest thousands deep (a recursive walk would exceed Python's
+        recursion limit): their text is kept. Knowingly loses the structure below that depth (inline
+        runs split into several lines, widget classes are not seen).
+        """
+        node.strip_tags(list(R.DROP_TAGS))
+        self._flush()
+        self._text(node.text(deep=True, separator="\n"), in_link, boiler, in_pre=True)
+        self._flush()
+
+    def _element(
+        self, node: LexborNode, tag: str, in_link: bool, boiler: bool, in_pre: bool, depth: int
+    ) -> None:
         attrs = node.attributes
         if "hidden" in attrs or R.HIDDEN_STYLE_RE.search(attrs.get("style") or ""):
             return
@@ -95,7 +116,7 @@ class _Walker:
         if tag in R.BLOCK_TAGS:
             self._enter_block(node, boiler)
             self._heading_depth += tag in R.HEADING_TAGS
-            self._children(node, in_link, boiler, in_pre)
+            self._children(node, in_link, boiler, in_pre, depth)
             self._heading_depth -= tag in R.HEADING_TAGS
             self._leave_block()
         elif tag in R.CELL_TAGS:
@@ -106,13 +127,13 @@ class _Walker:
             self.elements.append(_Element(tag=tag, start=before, boiler=boiler))
             index = len(self.elements) - 1
             self._stack.append(index)
-            self._children(node, in_link, boiler, in_pre)
+            self._children(node, in_link, boiler, in_pre, depth)
             if len(self.lines) > before:
                 self._flush()
             self._stack.pop()
             self.elements[index].end = len(self.lines)
         else:
-            self._children(node, in_link, boiler, in_pre)
+            self._children(node, in_link, boiler, in_pre, depth)
 
     def _enter_block(self, node: LexborNode, boiler: bool) -> None:
         self._flush()

@@ -16,8 +16,10 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from wenji.tasks.db import migrate, open_db, sql_text
-from wenji.tasks.records import ErrorRecord, Page, ProcessedDoc
+from wenji.tasks.db import migrate, open_db, remove_run_marker, sql_text, write_run_marker
+from wenji.tasks.decode import decode_html
+from wenji.tasks.enrich.placeholders import is_template
+from wenji.tasks.records import ErrorRecord, Page, ProcessedDoc, page_id_for
 from wenji.tasks.settings import Settings
 
 # zlib level 6 halves Chinese HTML for ~20 MB/s per core; higher levels cost much more time for ~3% less.
@@ -67,6 +69,9 @@ SCHEMAS: dict[str, pa.Schema] = {
             ("n_paragraphs", pa.int32()),
             ("n_sentences", pa.int32()),
             ("n_tokens", pa.int32()),
+            ("doc_type", _STR),
+            ("n_placeholders", pa.int32()),
+            ("is_template", pa.bool_()),
             ("run_id", _STR),
         ]
     ),
@@ -77,6 +82,7 @@ SCHEMAS: dict[str, pa.Schema] = {
             ("start_char", pa.int32()),
             ("end_char", pa.int32()),
             ("text", _STR),
+            ("section_path", pa.list_(pa.int32())),
             ("run_id", _STR),
         ]
     ),
@@ -103,6 +109,59 @@ SCHEMAS: dict[str, pa.Schema] = {
             ("run_id", _STR),
         ]
     ),
+    "entities": pa.schema(
+        [
+            ("doc_id", _STR),
+            ("kind", _STR),
+            ("entity", _STR),
+            ("count", pa.int32()),
+            ("first_sentence_no", pa.int32()),
+            ("run_id", _STR),
+        ]
+    ),
+    "terms": pa.schema(
+        [
+            ("doc_id", _STR),
+            ("kind", _STR),
+            ("term", _STR),
+            ("count", pa.int32()),
+            ("first_sentence_no", pa.int32()),
+            ("run_id", _STR),
+        ]
+    ),
+    "outline": pa.schema(
+        [
+            ("doc_id", _STR),
+            ("heading_no", pa.int32()),
+            ("level", pa.int32()),
+            ("style", _STR),
+            ("marker", _STR),
+            ("text", _STR),
+            ("paragraph_no", pa.int32()),
+            ("parent_no", pa.int32()),
+            ("run_in", pa.bool_()),
+            ("run_id", _STR),
+        ]
+    ),
+    "placeholders": pa.schema(
+        [
+            ("doc_id", _STR),
+            ("slot_no", pa.int32()),
+            ("kind", _STR),
+            ("text", _STR),
+            ("start_char", pa.int32()),
+            ("end_char", pa.int32()),
+            ("run_id", _STR),
+        ]
+    ),
+    "fingerprints": pa.schema(
+        [
+            ("doc_id", _STR),
+            ("n_shingles", pa.int32()),
+            ("signature", pa.list_(pa.uint32())),
+            ("run_id", _STR),
+        ]
+    ),
     "errors": pa.schema(
         [
             ("run_id", _STR),
@@ -116,7 +175,21 @@ SCHEMAS: dict[str, pa.Schema] = {
 }
 
 # Insertion order inside the transaction: parents before children.
-TABLE_ORDER = ("pages", "documents", "paragraphs", "sentences", "keywords", "errors")
+TABLE_ORDER = (
+    "pages",
+    "documents",
+    "paragraphs",
+    "sentences",
+    "keywords",
+    "entities",
+    "terms",
+    "outline",
+    "placeholders",
+    "fingerprints",
+    "errors",
+)
+# Per-document enrichment tables, filled by `_append_enrichment`.
+ENRICHMENT_TABLES = ("entities", "terms", "outline", "placeholders", "fingerprints")
 
 
 @dataclass(slots=True)
@@ -148,6 +221,28 @@ def _columns(name: str) -> dict[str, list]:
 def _append(columns: dict[str, list], **row: object) -> None:
     for k, v in row.items():
         columns[k].append(v)
+
+
+def _append_enrichment(
+    tables: dict[str, dict[str, list]], doc_id: str, pd: ProcessedDoc, run_id: str
+) -> None:
+    """One document's rows of the enrichment tables (entities, terms, outline, placeholders, fingerprints)."""
+    for e in pd.entities:
+        _append(tables["entities"], doc_id=doc_id, kind=e.kind, entity=e.text, count=e.count,
+                first_sentence_no=e.first_sentence_no, run_id=run_id)  # fmt: skip
+    for term in pd.terms:
+        _append(tables["terms"], doc_id=doc_id, kind=term.kind, term=term.text, count=term.count,
+                first_sentence_no=term.first_sentence_no, run_id=run_id)  # fmt: skip
+    for h in pd.outline:
+        _append(tables["outline"], doc_id=doc_id, heading_no=h.heading_no, level=h.level, style=h.style,
+                marker=h.marker, text=h.text, paragraph_no=h.paragraph_no, parent_no=h.parent_no,
+                run_in=h.run_in, run_id=run_id)  # fmt: skip
+    for no, ph in enumerate(pd.placeholders):
+        _append(tables["placeholders"], doc_id=doc_id, slot_no=no, kind=ph.kind, text=ph.text,
+                start_char=ph.start, end_char=ph.end, run_id=run_id)  # fmt: skip
+    if pd.signature:
+        _append(tables["fingerprints"], doc_id=doc_id, n_shingles=pd.n_shingles,
+                signature=list(pd.signature), run_id=run_id)  # fmt: skip
 
 
 def to_tables(
@@ -194,6 +289,7 @@ def to_tables(
         _columns("sentences"),
         _columns("keywords"),
     )
+    enrichment = {name: _columns(name) for name in ENRICHMENT_TABLES}
     for pd in docs:
         doc, meta, doc_id = pd.doc, pd.doc.meta, pd.doc.doc_id
         text = doc.text
@@ -215,6 +311,9 @@ def to_tables(
             n_paragraphs=len(doc.paragraphs),
             n_sentences=len(pd.sentences),
             n_tokens=pd.n_tokens,
+            doc_type=pd.doc_type,
+            n_placeholders=len(pd.placeholders),
+            is_template=is_template(pd.placeholders),
             run_id=run_id,
         )
         start = 0
@@ -226,6 +325,7 @@ def to_tables(
                 start_char=start,
                 end_char=start + len(para),
                 text=para,
+                section_path=pd.section_paths[i] if i < len(pd.section_paths) else [],
                 run_id=run_id,
             )
             start += len(para) + 1  # the '\n' that joins paragraphs in doc.text
@@ -254,6 +354,7 @@ def to_tables(
                 weight=k_.weight,
                 run_id=run_id,
             )
+        _append_enrichment(enrichment, doc_id, pd, run_id)
 
     e = _columns("errors")
     for err in errors:
@@ -274,6 +375,7 @@ def to_tables(
             "paragraphs": _table("paragraphs", par),
             "sentences": _table("sentences", sen),
             "keywords": _table("keywords", kw),
+            **{name: _table(name, cols) for name, cols in enrichment.items()},
             "errors": _table("errors", e),
         },
         page_ids=[page.page_id for page in pages],
@@ -312,14 +414,26 @@ def stored_hashes(db_path: str | Path, page_ids: Sequence[str]) -> dict[str, str
         return dict(con.execute(sql_text("load/stored_hashes")).fetchall())
 
 
+def stored_validators(db_path: str | Path, urls: Sequence[str]) -> dict[str, tuple[str | None, str | None]]:
+    """Normalised URL -> (ETag, Last-Modified) stored for it, for conditional requests; URLs without
+    a stored page or without either validator are left out."""
+    by_id = {page_id_for(url): url for url in urls}
+    with open_db(db_path) as con:
+        con.register("batch_page_ids", pa.table({"page_id": pa.array(list(by_id), _STR)}))
+        rows = con.execute(sql_text("load/stored_validators")).fetchall()
+    return {by_id[page_id]: (etag, last_modified) for page_id, etag, last_modified in rows}
+
+
 def start_run(db_path: str | Path, run_id: str, sources: Sequence[str], settings: Settings) -> None:
-    """Migrate the schema if needed and record the run as `running`."""
+    """Migrate the schema if needed, record the run as `running` and leave the run marker next to the file."""
+    started_at = datetime.now(UTC)
     with open_db(db_path) as con:
         migrate(con)
         con.execute(
             sql_text("load/start_run"),
-            [run_id, datetime.now(UTC), list(sources), json.dumps(asdict(settings), ensure_ascii=False)],
+            [run_id, started_at, list(sources), json.dumps(asdict(settings), ensure_ascii=False)],
         )
+    write_run_marker(db_path, run_id, started_at)
 
 
 @dataclass(slots=True)
@@ -342,11 +456,77 @@ def finish_run(db_path: str | Path, run_id: str, counts: RunCounts, status: str,
             sql_text("load/finish_run"),
             [status, datetime.now(UTC), seconds, *c.values(), run_id],
         )
+    remove_run_marker(db_path, run_id)
+
+
+@dataclass(slots=True, frozen=True)
+class ResumePoint:
+    """What earlier runs over the same sources loaded before they were interrupted."""
+
+    run_ids: list[str]  # the unfinished runs since the last finished one, oldest first
+    started_at: datetime  # when the oldest of them started
+    loaded_urls: frozenset[str]
+
+
+def resume_point(db_path: str | Path, sources: Sequence[str]) -> ResumePoint | None:
+    """None when the last run over `sources` finished (or there was none); else what to skip on resuming.
+
+    A run killed mid-way stays `running`, one stopped by an error is `failed`; every page their batches
+    committed carries their run_id. Knowingly misses pages the interrupted run found unchanged (their
+    rows keep the older run_id): a resumed run fetches those again.
+    """
+    if not Path(db_path).exists():
+        return None
+    with open_db(db_path, read_only=True) as con:
+        rows = con.execute(sql_text("load/resume_point"), [list(sources)]).fetchall()
+    if not rows:
+        return None
+    return ResumePoint(
+        run_ids=list(dict.fromkeys(r[0] for r in rows)),
+        started_at=rows[0][1],
+        loaded_urls=frozenset(r[2] for r in rows if r[2] is not None),
+    )
+
+
+def stored_pages(
+    db_path: str | Path, after_page_id: str, limit: int, since: datetime | None = None
+) -> list[Page]:
+    """The next `limit` stored pages (in page_id order, after `after_page_id`), rebuilt from their raw bytes.
+
+    For reprocessing without network: the body is decoded again, so improved decoding rules apply too;
+    the fetch time, headers and content hash are kept. `since` keeps pages fetched at or after it.
+    """
+    with open_db(db_path) as con:
+        rows = con.execute(sql_text("load/stored_pages"), [after_page_id, since, since, limit]).fetchall()
+    pages = []
+    for url, final_url, status, content_type, raw, chash, fetched_at, etag, last_modified in rows:
+        body = zlib.decompress(raw)
+        decoded = decode_html(body, content_type)
+        pages.append(
+            Page(
+                url=url,
+                final_url=final_url,
+                status=status,
+                content_type=content_type,
+                body=body,
+                text=decoded.text,
+                encoding=decoded.encoding,
+                encoding_source=decoded.source,
+                bad_bytes=decoded.bad_bytes,
+                content_hash=chash,
+                fetched_at=fetched_at,
+                etag=etag,
+                last_modified=last_modified,
+            )
+        )
+    return pages
 
 
 def split_unchanged(db_path: str | Path, pages: Sequence[Page]) -> tuple[list[Page], list[str]]:
-    """Pages whose raw bytes differ from the stored ones (to process), and URLs of those that don't."""
+    """Pages whose raw bytes differ from the stored ones (to process), and URLs of those that don't:
+    the same content hash, or a 304 answer to a conditional request (see `stored_validators`)."""
     stored = stored_hashes(db_path, [p.page_id for p in pages])
-    changed = [p for p in pages if stored.get(p.page_id) != p.content_hash]
-    unchanged = [p.url for p in pages if stored.get(p.page_id) == p.content_hash]
+    same = {p.page_id for p in pages if p.status == 304 or stored.get(p.page_id) == p.content_hash}
+    changed = [p for p in pages if p.page_id not in same]
+    unchanged = [p.url for p in pages if p.page_id in same]
     return changed, unchanged

@@ -158,12 +158,67 @@ class Keyword:
 
 
 @dataclass(slots=True, frozen=True)
+class Entity:
+    """A person, place, organisation or meeting named in a document, with its number of mentions."""
+
+    text: str
+    kind: str  # "person" | "place" | "org" | "meeting"
+    count: int
+    first_sentence_no: int
+
+
+@dataclass(slots=True, frozen=True)
+class Term:
+    """A formulation: a quoted phrase (“三洗六见一红旗”), a numeric slogan (五个三) or a parallel series
+    (不敢腐、不能腐、不想腐), with its number of occurrences and the sentence where it first appears."""
+
+    text: str
+    kind: str  # "quoted" | "numeric" | "series"
+    count: int
+    first_sentence_no: int
+
+
+@dataclass(slots=True, frozen=True)
+class Heading:
+    """One heading of a document's outline (一、 / （一） / 1. / 第一个方面 / 一要 / 一是 …)."""
+
+    heading_no: int  # 0-based in document order
+    level: int  # 1 = top
+    style: str  # marker family, e.g. "cn_dun" for 一、, "shi" for 一是
+    marker: str  # the marker as written, e.g. "二、", "第三个方面："
+    text: str
+    paragraph_no: int
+    parent_no: int | None  # heading_no of the enclosing heading
+    run_in: bool  # body text follows the heading in the same paragraph
+
+
+@dataclass(slots=True, frozen=True)
+class Placeholder:
+    """A template slot left in a 范文 text (X, XX, 20XX, ○○, X同志, 某某); offsets index into `Doc.text`."""
+
+    text: str
+    kind: str  # "year" | "person" | "slot"
+    start: int
+    end: int
+
+
+@dataclass(slots=True, frozen=True)
 class ProcessedDoc:
     """A document after segmentation and enrichment: what the load step turns into rows."""
 
     doc: Doc
     sentences: list[Sentence]
     keywords: list[Keyword]
+    entities: list[Entity] = field(default_factory=list)
+    terms: list[Term] = field(default_factory=list)
+    outline: list[Heading] = field(default_factory=list)
+    # Per paragraph: the heading_nos of the sections it is in, outermost first.
+    section_paths: list[list[int]] = field(default_factory=list)
+    placeholders: list[Placeholder] = field(default_factory=list)
+    doc_type: str = "其他"
+    # MinHash of the word shingles (uint32 values); empty for a text without words.
+    signature: tuple[int, ...] = ()
+    n_shingles: int = 0
 
     @property
     def n_tokens(self) -> int:

@@ -7,10 +7,12 @@ fails at start instead of being silently ignored.
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass, field, fields, is_dataclass, replace
 from pathlib import Path
 from typing import Any, get_type_hints
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from wenji import __version__
 
@@ -30,6 +32,8 @@ class FetchConfig:
     retries: int = 2  # extra attempts on timeouts, connection errors, 429 and 5xx; never on other 4xx
     backoff: float = 0.5  # seconds; doubled each retry, with jitter
     allow_private: bool = False  # loopback/private/link-local addresses; the demo and tests turn it on
+    respect_robots: bool = True  # robots.txt rules for the token "wenji" (else the `*` group)
+    min_delay: float = 0.0  # seconds between request starts to one host; set ~1.0 for real sites
 
 
 @dataclass(slots=True, frozen=True)
@@ -44,6 +48,25 @@ class EnrichConfig:
 
 
 @dataclass(slots=True, frozen=True)
+class CrawlConfig:
+    """Link following from page-URL sources (list pages); see tasks/crawl.py."""
+
+    follow_links: bool = False
+    max_depth: int = 1  # 1: the links on the given pages; 2: also the links on those pages; …
+    max_pages: int = 1000  # pages discovered at most (the given pages not counted)
+    include: tuple[str, ...] = ()  # regexes; when given, a link must match one (re.search on the URL)
+    exclude: tuple[str, ...] = ()  # regexes; a link matching any is dropped
+    same_site: bool = True  # only links to the host of a given page (www. ignored)
+
+    def __post_init__(self) -> None:
+        for pattern in (*self.include, *self.exclude):
+            try:
+                re.compile(pattern)
+            except re.error as e:
+                raise SettingsError(f"crawl.include/exclude: {pattern!r} is no valid regex ({e})") from None
+
+
+@dataclass(slots=True, frozen=True)
 class Settings:
     db_path: str = "data/wenji.duckdb"
     batch_size: int = 200  # pages per batch: one worker task and one load transaction each
@@ -51,6 +74,14 @@ class Settings:
     fetch: FetchConfig = field(default_factory=FetchConfig)
     segment: SegmentConfig = field(default_factory=SegmentConfig)
     enrich: EnrichConfig = field(default_factory=EnrichConfig)
+    crawl: CrawlConfig = field(default_factory=CrawlConfig)
+    sources: tuple[str, ...] = ()  # what `wenji run` without SOURCE and the scheduled refresh process
+    schedule_cron: str = "0 3 * * *"  # the daily refresh of `wenji serve` and prefect.yaml: 03:00
+    schedule_timezone: str = "Asia/Shanghai"  # IANA name; cron times are read in this zone
+    dask_address: str = ""  # scheduler of an existing Dask cluster, e.g. tcp://10.0.0.5:8786; "" = local
+    # Where a config file's paths (db_path) live: they are resolved under it and may not leave it.
+    data_dir: str = "."
+    resume: bool = True  # skip the pages an interrupted run over the same sources already loaded
 
 
 class SettingsError(ValueError):
@@ -99,6 +130,7 @@ def load_settings(path: str | Path | None = None, **overrides: Any) -> Settings:
         except tomllib.TOMLDecodeError as e:
             raise SettingsError(f"config file {p} is not valid TOML: {e}") from None
         settings = _build(Settings, data)
+        settings = replace(settings, db_path=confined_path(settings.db_path, settings.data_dir, "db_path"))
     given = {k: v for k, v in overrides.items() if v is not None}
     if given:
         settings = replace(
@@ -108,4 +140,51 @@ def load_settings(path: str | Path | None = None, **overrides: Any) -> Settings:
         raise SettingsError("batch_size: expected a positive number of pages per batch")
     if settings.workers < 1:
         raise SettingsError("workers: expected at least 1 worker process")
+    _check_schedule(settings)
     return settings
+
+
+def confined_path(path: str, data_dir: str, key: str) -> str:
+    """`path` from a config file, resolved under `data_dir`; refused if it leads outside it.
+
+    A config file may come from elsewhere than the person running wenji (a shared repository, a
+    scheduled job's template); it must not make a run write outside its data folder, e.g.
+    `db_path = "../../home/x/.bashrc"` or an absolute path. Symlinks are resolved before the check.
+    CLI flags (`--db`) are the operator's own choice and are not confined.
+    """
+    root = Path(data_dir).resolve()
+    target = (Path(data_dir) / path).resolve()
+    if not target.is_relative_to(root):
+        raise SettingsError(
+            f"{key}: {path!r} leads outside data_dir ({root}); use a path inside it, or set data_dir"
+        )
+    return str(Path(data_dir) / path)
+
+
+# Dask's scheduler protocols; an address without one (host:port) is a common mistake worth naming.
+DASK_SCHEMES = ("tcp://", "tls://", "inproc://", "ucx://", "ws://", "wss://")
+
+
+def _check_schedule(settings: Settings) -> None:
+    """Refuse schedule and cluster settings that would only fail later, inside a scheduled run.
+
+    The cron check counts fields only (minute hour day month weekday); Prefect checks the values when
+    `wenji serve` registers the schedule.
+    """
+    if len(settings.schedule_cron.split()) != 5:
+        raise SettingsError(
+            "schedule_cron: expected 5 fields (minute hour day month weekday), "
+            f"got {settings.schedule_cron!r}"
+        )
+    try:
+        ZoneInfo(settings.schedule_timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise SettingsError(
+            f"schedule_timezone: expected an IANA time zone such as Asia/Shanghai, "
+            f"got {settings.schedule_timezone!r}"
+        ) from None
+    if settings.dask_address and not settings.dask_address.startswith(DASK_SCHEMES):
+        raise SettingsError(
+            f"dask_address: expected a scheduler address such as tcp://127.0.0.1:8786, "
+            f"got {settings.dask_address!r}"
+        )

@@ -70,6 +70,13 @@ def _may_be_sitemap(url: str) -> bool:
     return path.endswith(_SITEMAP_SUFFIXES) or "sitemap" in path.rsplit("/", 1)[-1]
 
 
+def is_page_url_spec(spec: str) -> bool:
+    """True for a source spec that names one web page (an http(s) URL not taken for a sitemap): the
+    specs whose links `tasks.crawl` follows."""
+    spec = spec.strip()
+    return _is_http(spec) and not _may_be_sitemap(spec)
+
+
 # --- sitemaps -------------------------------------------------------------------------------------
 
 

@@ -10,8 +10,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from wenji.tasks.enrich import keywords
-from wenji.tasks.enrich.keywords import enrich_batch
+from wenji.tasks import enrich
 from wenji.tasks.extract import extract_batch
 from wenji.tasks.load import BatchTables, to_tables
 from wenji.tasks.records import ErrorRecord, Page
@@ -39,7 +38,7 @@ def transform_batch(
     """
     docs = extract_batch(list(pages))
     segmented = segment_batch(docs.items, settings.segment)
-    enriched = enrich_batch(segmented.items, settings.enrich)
+    enriched = enrich.enrich_all(segmented.items, settings.enrich)
     errors = [*prior_errors, *docs.errors, *segmented.errors, *enriched.errors]
     counters = docs.counters + segmented.counters + enriched.counters
     batch = to_tables(run_id, pages, enriched.items, errors, unchanged_urls)
@@ -47,6 +46,6 @@ def transform_batch(
 
 
 def init_worker(settings: Settings) -> None:
-    """Process-pool initializer: load the segmenter, dictionaries and IDF table once per worker process."""
+    """Process-pool initializer: load the segmenter, dictionaries and enrichment tables once per process."""
     warm_up(settings.segment)
-    keywords.warm_up()
+    enrich.warm_up()

@@ -54,6 +54,11 @@ def _requote(part: str, safe: str) -> str:
     return _ESCAPE.sub(lambda m: m.group(0).upper(), quote(part, safe=safe))
 
 
+def percent_encode(path_and_query: str) -> str:
+    """A path (with query) spelled as `normalize_url` spells it: raw non-ASCII as UTF-8 escapes."""
+    return _requote(path_and_query, _SAFE_QUERY)
+
+
 def _ascii_host(host: str) -> str:
     """Chinese domain names (政府.中国) become their punycode form, which is what goes over the wire."""
     if host.isascii():

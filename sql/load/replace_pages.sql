@@ -4,6 +4,13 @@
 DELETE FROM keywords   WHERE doc_id IN (SELECT doc_id FROM documents WHERE page_id IN (SELECT page_id FROM batch_page_ids));
 DELETE FROM sentences  WHERE doc_id IN (SELECT doc_id FROM documents WHERE page_id IN (SELECT page_id FROM batch_page_ids));
 DELETE FROM paragraphs WHERE doc_id IN (SELECT doc_id FROM documents WHERE page_id IN (SELECT page_id FROM batch_page_ids));
+DELETE FROM entities     WHERE doc_id IN (SELECT doc_id FROM documents WHERE page_id IN (SELECT page_id FROM batch_page_ids));
+DELETE FROM terms        WHERE doc_id IN (SELECT doc_id FROM documents WHERE page_id IN (SELECT page_id FROM batch_page_ids));
+DELETE FROM outline      WHERE doc_id IN (SELECT doc_id FROM documents WHERE page_id IN (SELECT page_id FROM batch_page_ids));
+DELETE FROM placeholders WHERE doc_id IN (SELECT doc_id FROM documents WHERE page_id IN (SELECT page_id FROM batch_page_ids));
+DELETE FROM fingerprints WHERE doc_id IN (SELECT doc_id FROM documents WHERE page_id IN (SELECT page_id FROM batch_page_ids));
+-- A replaced document leaves its duplicate group until the corpus step after the batches regroups everything.
+DELETE FROM duplicates   WHERE doc_id IN (SELECT doc_id FROM documents WHERE page_id IN (SELECT page_id FROM batch_page_ids));
 DELETE FROM documents  WHERE page_id IN (SELECT page_id FROM batch_page_ids);
 DELETE FROM pages      WHERE page_id IN (SELECT page_id FROM batch_page_ids);
 DELETE FROM errors     WHERE url IN (SELECT url FROM batch_urls);

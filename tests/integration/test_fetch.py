@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import gzip
+import io
+import random
+import socket
+import struct
 import threading
 import time
+import zlib
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import replace
@@ -308,3 +314,173 @@ def test_local_files(tmp_path: Path) -> None:
     assert (p.url, p.encoding, p.encoding_source) == ("https://www.fanwen.cn/a/1.html", "gb18030", "meta")
     assert SPEECH in p.text and p.last_modified
     assert [e.kind for e in result.errors] == ["fetch_too_large", "fetch_io_error"]
+
+
+# --- robots.txt -------------------------------------------------------------------------------------
+
+ROBOTS = b"User-agent: *\nDisallow: /neibu/\nDisallow: /*?print=1\n\nUser-agent: wenji\nDisallow: /neibu/\n"
+
+
+def test_robots_disallowed_url_is_not_fetched() -> None:
+    hits = Hits()
+    html = {"Content-Type": "text/html"}
+    routes: dict[str, Handler] = {
+        "/robots.txt": hits([status(200, ROBOTS, {"Content-Type": "text/plain"})]),
+        "/neibu/tongzhi.html": hits([status(200, GBK_PAGE, html)]),
+        "/go": hits([status(302, b"", {"Location": "/neibu/tongzhi.html"})]),
+        **{f"/gongkai/{i}.html": hits([status(200, GBK_PAGE, html)]) for i in range(3)},
+    }
+    with serve(routes=routes) as base:
+        urls = [f"{base}/neibu/tongzhi.html", f"{base}/go", *(f"{base}/gongkai/{i}.html" for i in range(3))]
+        result = fetch_batch([SourceItem(url=u) for u in urls], CFG)
+        ignored = fetch_batch([SourceItem(url=urls[0])], replace(CFG, respect_robots=False))
+    assert [p.url for p in result.items] == urls[2:]
+    assert [(e.url, e.stage, e.kind) for e in result.errors] == [
+        (urls[0], "fetch", "fetch_robots_disallowed"),
+        (urls[1], "fetch", "fetch_robots_disallowed"),  # the redirect target is checked too
+    ]
+    assert "Disallow: /neibu/" in result.errors[0].message and "wenji" in result.errors[0].message
+    assert hits.counts["/robots.txt"] == 1  # once per site, however many URLs
+    assert [SPEECH in p.text for p in ignored.items] == [True]
+    assert hits.counts["/neibu/tongzhi.html"] == 1  # only by the run that ignores robots.txt
+
+
+def test_missing_robots_allows_and_failing_robots_disallows() -> None:
+    hits = Hits()
+    html = {"Content-Type": "text/html"}
+    with serve(routes={"/a.html": hits([status(200, GBK_PAGE, html)])}) as missing:
+        allowed = fetch_batch([SourceItem(url=f"{missing}/a.html")], CFG)
+    routes = {
+        "/robots.txt": hits([status(503, b"", {"Retry-After": "0"})]),
+        "/b.html": hits([status(200, GBK_PAGE, html)]),
+    }
+    with serve(routes=routes) as failing:
+        refused = fetch_batch([SourceItem(url=f"{failing}/b.html")], CFG)
+    assert len(allowed.items) == 1
+    [err] = refused.errors
+    assert err.kind == "fetch_robots_unreachable" and "fetch_http_503" in err.message
+    assert hits.counts["/robots.txt"] == CFG.retries + 1 and hits.counts["/b.html"] == 0
+
+
+# --- politeness: spacing per host ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("min_delay", "robots"),
+    [(0.15, b"User-agent: *\nDisallow: /neibu/\n"), (0.0, b"User-agent: *\nCrawl-delay: 0.15\n")],
+)
+def test_requests_to_one_host_are_spaced(min_delay: float, robots: bytes) -> None:
+    starts: list[float] = []
+
+    def page_handler(h: BaseHTTPRequestHandler) -> None:
+        starts.append(time.monotonic())
+        reply(h, 200, GBK_PAGE, {"Content-Type": "text/html"})
+
+    routes: dict[str, Handler] = {
+        "/robots.txt": status(200, robots),
+        **{f"/p{i}.html": page_handler for i in range(4)},
+    }
+    cfg = replace(CFG, min_delay=min_delay, per_host_concurrency=4)
+    with serve(routes=routes) as base:
+        result = fetch_batch([SourceItem(url=f"{base}/p{i}.html") for i in range(4)], cfg)
+    assert len(result.items) == 4
+    gaps = [b - a for a, b in zip(sorted(starts), sorted(starts)[1:], strict=False)]
+    assert min(gaps) >= 0.14, gaps
+
+
+# --- incremental refresh ----------------------------------------------------------------------------
+
+
+def revalidating(h: BaseHTTPRequestHandler) -> None:
+    """Answers 304 when the client already has version "v2" (by ETag or by date), else the page."""
+    etag, modified = '"v2"', "Sat, 30 Mar 2024 08:00:00 GMT"
+    if h.headers.get("If-None-Match") == etag or h.headers.get("If-Modified-Since") == modified:
+        reply(h, 304, b"", {"ETag": etag})
+    else:
+        reply(h, 200, GBK_PAGE, {"Content-Type": "text/html", "ETag": etag, "Last-Modified": modified})
+
+
+def test_conditional_request_gives_304_page() -> None:
+    with serve(routes={"/v.html": revalidating}) as base:
+        url = f"{base}/v.html"
+        first = fetch_batch([SourceItem(url=url)], CFG)
+        [p1] = first.items
+        by_etag = fetch_batch([SourceItem(url=url)], CFG, {url: (p1.etag, None)})
+        by_date = fetch_batch([SourceItem(url=url)], CFG, {url: (None, p1.last_modified)})
+        stale = fetch_batch([SourceItem(url=url)], CFG, {url: ('"v1"', None)})
+    assert (p1.status, p1.etag, SPEECH in p1.text) == (200, '"v2"', True)
+    for result in (by_etag, by_date):
+        [p] = result.items
+        assert (p.status, p.body, p.text, p.content_hash) == (304, b"", "", "")
+        assert result.counters["pages_not_modified"] == 1
+    assert by_date.items[0].last_modified == p1.last_modified  # kept from the request when not repeated
+    assert stale.items[0].status == 200 and stale.items[0].content_hash == p1.content_hash
+
+
+# --- hostile servers --------------------------------------------------------------------------------
+
+
+def test_compressed_pages_are_inflated() -> None:
+    raw_deflate = zlib.compressobj(wbits=-zlib.MAX_WBITS)
+    bodies = {
+        "/gzip.html": ("gzip", gzip.compress(GBK_PAGE)),
+        "/deflate.html": ("deflate", zlib.compress(GBK_PAGE)),
+        "/raw-deflate.html": ("deflate", raw_deflate.compress(GBK_PAGE) + raw_deflate.flush()),
+    }
+    routes = {
+        path: Route(headers={"Content-Type": "text/html", "Content-Encoding": enc}, body=body)
+        for path, (enc, body) in bodies.items()
+    }
+    with serve(routes=routes) as base:
+        result = fetch_batch([SourceItem(url=base + path) for path in bodies], CFG)
+    assert [(p.body, p.encoding) for p in result.items] == [(GBK_PAGE, "gb18030")] * 3
+
+
+def test_gzip_bomb_refused_big_page_too_large_corrupt_gzip_rejected() -> None:
+    bomb = gzip.compress(b"\0" * 20_000_000, compresslevel=9)  # ~20 KB on the wire
+    # ~300 KB of Chinese in no particular order: it compresses like real text (~2.5x), not like a bomb.
+    shuffled = "".join(random.Random(3).choices(SPEECH, k=100_000))
+    big = gzip.compress(f"<html><body><p>{shuffled}</p></body></html>".encode())
+    routes = {
+        "/bomb.html": Route(headers={"Content-Type": "text/html", "Content-Encoding": "gzip"}, body=bomb),
+        "/big.html": Route(headers={"Content-Type": "text/html", "Content-Encoding": "gzip"}, body=big),
+        "/corrupt.html": Route(
+            headers={"Content-Type": "text/html", "Content-Encoding": "gzip"}, body=b"\x1f\x8b\x08" + GBK_PAGE
+        ),
+    }
+    with serve(routes=routes) as base:
+        result = fetch_batch([SourceItem(url=base + path) for path in routes], CFG)
+    assert [e.kind for e in result.errors] == [
+        "fetch_compression_bomb",
+        "fetch_too_large",
+        "fetch_bad_compression",
+    ]
+    assert "compression bomb" in result.errors[0].message
+
+
+def reset_mid_body(h: BaseHTTPRequestHandler) -> None:
+    """Promises 100 KB, sends 200 bytes, then resets the connection (RST, not a clean close)."""
+    h.send_response(200)
+    h.send_header("Content-Type", "text/html")
+    h.send_header("Content-Length", "100000")
+    h.end_headers()
+    h.wfile.write(GBK_PAGE[:200])
+    h.wfile.flush()
+    h.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    h.connection.close()
+    h.wfile = io.BytesIO()  # so the server's own clean-up doesn't write to the closed socket
+
+
+def close_mid_body(h: BaseHTTPRequestHandler) -> None:
+    """Promises more than it sends and hangs up cleanly."""
+    reply(h, 200, GBK_PAGE[:100], {"Content-Type": "text/html", "Content-Length": str(len(GBK_PAGE))})
+    h.close_connection = True
+
+
+@pytest.mark.parametrize("handler", [reset_mid_body, close_mid_body])
+def test_connection_lost_mid_body_is_an_error_row(handler: Handler) -> None:
+    hits = Hits()
+    with serve(routes={"/cut.html": hits([handler])}) as base:
+        [err] = fetch_batch([SourceItem(url=f"{base}/cut.html")], CFG).errors
+    assert (err.stage, err.kind) == ("fetch", "fetch_connection_error")
+    assert hits.counts["/cut.html"] == CFG.retries + 1  # a broken transfer is worth another try

@@ -1,0 +1,115 @@
+"""`wenji serve`: the deployments of prefect.yaml, served with their schedules from one process.
+
+For users without a work pool and workers: `prefect.serve` registers the deployments with the configured
+Prefect server, polls it for due runs and runs them in subprocesses of this process. The deployments are
+the same as in prefect.yaml (`etl/daily-refresh` on a cron schedule, `etl/on-demand` without one), with
+the config file's path as their parameter, so scheduled and hand-triggered runs read the same settings.
+
+Prefect's temporary server (what `wenji run` starts when none is configured) lives only as long as one
+command and has no scheduler worth the name, so serving against it would silently never run anything:
+`require_server()` refuses instead and says how to start a real one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import httpx
+
+from wenji.tasks.settings import Settings
+
+if TYPE_CHECKING:
+    from prefect.deployments.runner import RunnerDeployment
+
+DAILY = "daily-refresh"
+ON_DEMAND = "on-demand"
+# Seconds to wait for the configured server's health check before saying it is not running.
+HEALTH_TIMEOUT = 5.0
+
+NO_SERVER = """\
+No Prefect server is configured (PREFECT_API_URL is not set).
+Prefect cannot schedule runs on the temporary server that `wenji run` starts for one command.
+Start a server and point Prefect at it, then run `wenji serve` again:
+
+    prefect server start                      # UI at http://127.0.0.1:4200
+    prefect config set PREFECT_API_URL=http://127.0.0.1:4200/api
+"""
+
+
+class NoServerError(RuntimeError):
+    """No Prefect server is configured, or the configured one does not answer."""
+
+
+def require_server() -> str:
+    """The configured Prefect API URL, once it answers its health check."""
+    from prefect.settings import get_current_settings
+
+    url = get_current_settings().api.url
+    if not url:
+        raise NoServerError(NO_SERVER)
+    try:
+        httpx.get(f"{url.rstrip('/')}/health", timeout=HEALTH_TIMEOUT).raise_for_status()
+    except httpx.HTTPError as e:
+        raise NoServerError(
+            f"PREFECT_API_URL is {url}, but no Prefect server answers there ({e}).\n"
+            "Start it with `prefect server start`, or point PREFECT_API_URL at the one you use."
+        ) from None
+    return url
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduleChoice:
+    """When the refresh runs: every `interval` seconds if given, else on the cron expression."""
+
+    cron: str
+    timezone: str
+    interval: float | None = None
+
+    def describe(self) -> str:
+        if self.interval is not None:
+            return f"every {self.interval:g} s"
+        return f"cron '{self.cron}' ({self.timezone})"
+
+
+def build_deployments(settings: Settings, config: Path, when: ScheduleChoice) -> list[RunnerDeployment]:
+    """`etl/daily-refresh` (scheduled, over the config's sources) and `etl/on-demand` (no schedule).
+
+    Both run the one `etl` flow with the config path as parameter, on the task runner the config asks
+    for. `concurrency_limit=1`: two refreshes of one DuckDB file must not overlap (one writer at a time).
+    """
+    from prefect.schedules import Cron, Interval
+
+    from wenji.flows.etl import etl, task_runner_for
+
+    flow = etl.with_options(task_runner=task_runner_for(settings))
+    params = {"config": str(config.resolve())}
+    schedule = (
+        Interval(when.interval, timezone=when.timezone)
+        if when.interval is not None
+        else Cron(when.cron, timezone=when.timezone)
+    )
+    daily = flow.to_deployment(
+        name=DAILY,
+        schedule=schedule,
+        parameters=params,
+        concurrency_limit=1,
+        description=f"Refresh the configured sources ({when.describe()}); unchanged pages are skipped.",
+        tags=["wenji"],
+    )
+    on_demand = flow.to_deployment(
+        name=ON_DEMAND,
+        parameters=params,
+        description="Run the ETL by hand; pass `sources` (a list of URLs) to override the config's.",
+        tags=["wenji"],
+    )
+    return [daily, on_demand]
+
+
+def serve_deployments(settings: Settings, config: Path, when: ScheduleChoice) -> None:
+    """Register the deployments and run their due runs, one at a time, until interrupted."""
+    from prefect import serve
+
+    # limit=1: the runs of this process share one DuckDB file, and DuckDB allows one writer.
+    serve(*build_deployments(settings, config, when), limit=1)
