@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench bench-queries chromium clean
+.PHONY: run test lint bench bench-large bench-queries chromium clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,14 @@ test: $(STAMP) chromium
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+# End-to-end pipeline over synthetic corpora of 1,000 and 10,000 pages (first run, re-run, bare jieba; a few
+# minutes), and over 100,000 pages (about an hour on 2 cores). Tables on stdout, numbers in bench/results/.
+bench: $(STAMP)
+	$(BIN)/python bench/pipeline.py --sizes 1000 10000
+
+bench-large: $(STAMP)
+	$(BIN)/python bench/pipeline.py --sizes 100000 --out bench/results/pipeline-100000.json
 
 # Views, macros and report queries timed over a synthetic 100,000-document corpus (a few minutes).
 bench-queries: $(STAMP)

@@ -5,6 +5,11 @@ For each size N: generate a synthetic corpus (bench/corpus.py), serve it from a 
 then run again over the unchanged corpus, then time bare `jieba.lcut` over the same clean text in one
 process. Prints a markdown table and writes bench/results/pipeline.json.
 
+Prefect's bookkeeping is estimated, not guessed: an empty flow run and a no-op task run are timed on the
+same backend, and the run's task runs (four per batch, plus the corpus steps) are charged at that price.
+The CPU time of Prefect's temporary server during the run is reported too: on two cores it competes
+with the workers.
+
     python bench/pipeline.py                 # N = 1,000 and 10,000
     python bench/pipeline.py --sizes 100000  # the large size
 """
@@ -33,6 +38,9 @@ WORK = Path(os.environ.get("WENJI_BENCH_DIR", "/tmp/wenji-bench"))
 RESULTS = REPO / "bench" / "results"
 JIEBA_SAMPLE_CHARS = 3_000_000  # bare jieba is timed on up to this much text: ~5 s; its rate is flat in size
 RSS_POLL_SECONDS = 0.25
+PREFECT_PROBE_TASKS = 40  # no-op task runs timed to price one task run
+TASKS_PER_BATCH = 4  # fetch, skip-unchanged, transform, load
+CORPUS_TASKS = 3  # resolve, find-duplicates, term-stats
 
 SERVER = """
 import sys, time
@@ -98,6 +106,69 @@ def _jieba_rate(db_path: Path) -> tuple[float, int]:
     return size / (time.perf_counter() - started), size
 
 
+def _prefect_prices() -> tuple[float, float]:
+    """Seconds of an empty flow run, and of one extra no-op task run in it (best of a few)."""
+    from prefect import flow, task
+    from prefect.cache_policies import NO_CACHE
+
+    @task(cache_policy=NO_CACHE)
+    def noop(i: int) -> int:
+        return i
+
+    @flow
+    def noop_flow(n: int) -> None:
+        for i in range(n):
+            noop(i)
+
+    def best(n: int) -> float:
+        times = []
+        for _ in range(3):
+            started = time.perf_counter()
+            noop_flow(n)
+            times.append(time.perf_counter() - started)
+        return min(times)
+
+    empty = best(0)
+    return empty, max(0.0, (best(PREFECT_PROBE_TASKS) - empty) / PREFECT_PROBE_TASKS)
+
+
+def _cpu_seconds(pids: list[int]) -> float:
+    total = 0.0
+    for pid in pids:
+        try:
+            t = psutil.Process(pid).cpu_times()
+        except psutil.Error:
+            continue
+        total += t.user + t.system
+    return total
+
+
+def _prefect_server_pids() -> list[int]:
+    return [
+        p.pid
+        for p in psutil.Process().children(recursive=True)
+        if any("uvicorn" in part or "prefect.server" in part for part in _cmdline(p))
+    ]
+
+
+def _cmdline(p: psutil.Process) -> list[str]:
+    try:
+        return p.cmdline()
+    except psutil.Error:
+        return []
+
+
+def _loaded_rows(db_path: Path) -> int:
+    import duckdb
+
+    from wenji.tasks.load import TABLE_ORDER
+
+    con = duckdb.connect(str(db_path), read_only=True)
+    rows = sum(con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in TABLE_ORDER)
+    con.close()
+    return rows
+
+
 def run_size(n: int, workers: int, batch_size: int) -> dict:
     from wenji.flows.etl import run_etl
     from wenji.flows.runtime import prefect_backend
@@ -112,12 +183,16 @@ def run_size(n: int, workers: int, batch_size: int) -> dict:
         settings = load_settings(None, db_path=str(db_path), workers=workers, batch_size=batch_size)
         settings = replace(settings, fetch=replace(settings.fetch, allow_private=True))
         with prefect_backend():
+            flow_price, task_price = _prefect_prices()
+            server_pids = _prefect_server_pids()
+            server_cpu = _cpu_seconds(server_pids)
             sampler = RssSampler(exclude={server.pid})
             sampler.start()
             started = time.perf_counter()
             first = run_etl([f"{base}/sitemap.xml"], settings)
             first_seconds = time.perf_counter() - started
             sampler.stop()
+            server_cpu = _cpu_seconds(server_pids) - server_cpu
             started = time.perf_counter()
             second = run_etl([f"{base}/sitemap.xml"], settings)
             second_seconds = time.perf_counter() - started
@@ -130,6 +205,11 @@ def run_size(n: int, workers: int, batch_size: int) -> dict:
     con.close()
     jieba_rate, jieba_chars = _jieba_rate(db_path)
     pipeline_rate = chars / first_seconds
+    stages = {k: round(v, 2) for k, v in first.stage_seconds.items()}
+    batches = -(-n // batch_size)
+    task_runs = TASKS_PER_BATCH * batches + CORPUS_TASKS
+    prefect_seconds = flow_price + task_runs * task_price
+    rows = _loaded_rows(db_path)
     return {
         "pages": n,
         "documents": first.counts.documents,
@@ -139,7 +219,13 @@ def run_size(n: int, workers: int, batch_size: int) -> dict:
         "first_run_s": round(first_seconds, 2),
         "docs_per_s": round(first.counts.documents / first_seconds, 1),
         "chars_per_s": round(pipeline_rate),
-        "stage_seconds": {k: round(v, 2) for k, v in getattr(first, "stage_seconds", {}).items()},
+        "stage_seconds": stages,
+        "prefect_s": round(prefect_seconds, 2),
+        "prefect_share": round(prefect_seconds / first_seconds, 3),
+        "prefect_task_runs": task_runs,
+        "prefect_server_cpu_s": round(server_cpu, 1),
+        "loaded_rows": rows,
+        "load_rows_per_s": round(rows / stages["load"]) if stages.get("load") else None,
         "peak_rss_mb": round(sampler.peak / 2**20),
         "peak_rss_wenji_mb": round(sampler.peak_wenji / 2**20),
         "rerun_s": round(second_seconds, 2),
@@ -155,13 +241,31 @@ def run_size(n: int, workers: int, batch_size: int) -> dict:
 def table(rows: list[dict]) -> str:
     head = (
         "| pages | docs | clean chars | first run | docs/s | chars/s | bare jieba chars/s | × jieba "
-        "| peak RSS (all / wenji) | re-run | re-run speed-up |\n" + "|---:" * 11 + "|"
+        "| Prefect share | load rows/s | peak RSS (all / wenji) | re-run | re-run speed-up |\n"
+        + "|---:" * 13
+        + "|"
     )
     lines = [
         f"| {r['pages']:,} | {r['documents']:,} | {r['clean_chars']:,} | {r['first_run_s']} s "
-        f"| {r['docs_per_s']} "
-        f"| {r['chars_per_s']:,} | {r['jieba_lcut_chars_per_s']:,} | {r['ratio_vs_jieba']} "
+        f"| {r['docs_per_s']} | {r['chars_per_s']:,} | {r['jieba_lcut_chars_per_s']:,} "
+        f"| {r['ratio_vs_jieba']} "
+        f"| {100 * r['prefect_share']:.1f}% | {r['load_rows_per_s'] or 0:,} "
         f"| {r['peak_rss_mb']} / {r['peak_rss_wenji_mb']} MB | {r['rerun_s']} s | {r['rerun_speedup']}× |"
+        for r in rows
+    ]
+    return "\n".join([head, *lines])
+
+
+def stage_table(rows: list[dict]) -> str:
+    """Seconds per stage. Fetch, load and the corpus steps are flow-process wall time; transform adds up
+    the workers' busy time (so it can exceed the run's wall time with two workers)."""
+    names = list(dict.fromkeys(k for r in rows for k in r["stage_seconds"]))
+    head = "| pages | " + " | ".join(names) + " | Prefect (est.) | Prefect server CPU |\n"
+    head += "|---:" * (len(names) + 3) + "|"
+    lines = [
+        f"| {r['pages']:,} | "
+        + " | ".join(f"{r['stage_seconds'].get(k, 0)} s" for k in names)
+        + f" | {r['prefect_s']} s ({r['prefect_task_runs']} task runs) | {r['prefect_server_cpu_s']} s |"
         for r in rows
     ]
     return "\n".join([head, *lines])
@@ -172,22 +276,26 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
     parser.add_argument("--batch-size", type=int, default=200)
+    parser.add_argument("--out", type=Path, default=RESULTS / "pipeline.json")
     args = parser.parse_args()
     from wenji.flows.runtime import quiet_prefect
 
     quiet_prefect()
     os.environ.setdefault("PREFECT_LOGGING_LOGGERS_PREFECT_FLOW_RUNS_LEVEL", "WARNING")
+    load_before = os.getloadavg()
     rows = [run_size(n, args.workers, args.batch_size) for n in args.sizes]
-    machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    out = RESULTS / "pipeline.json"
-    report = {"machine": machine, "rows": rows}
-    out.write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
+    machine = (
+        f"{platform.machine()}, {os.cpu_count()} cores, {psutil.virtual_memory().total / 2**30:.0f} GB RAM, "
+        f"Python {platform.python_version()}; load average before/after: "
+        f"{load_before[0]:.1f} / {os.getloadavg()[0]:.1f}"
+    )
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    report = {"machine": machine, "workers": args.workers, "batch_size": args.batch_size, "rows": rows}
+    args.out.write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
     print(f"\nmachine: {machine}\n")
     print(table(rows))
-    for r in rows:
-        if r["stage_seconds"]:
-            print(f"\nN={r['pages']:,} time per stage (s): {r['stage_seconds']}")
+    print("\nTime per stage (first run):\n")
+    print(stage_table(rows))
 
 
 if __name__ == "__main__":

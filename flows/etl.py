@@ -109,6 +109,14 @@ def find_duplicates(db_path: str, run_id: str) -> duplicates.DuplicateStats:
     return stats
 
 
+@task(name="term-stats", cache_policy=NO_CACHE)
+def term_stats(db_path: str, run_id: str) -> int:
+    """Corpus step after all batches: recompute the corpus word counts the term_* views read."""
+    rows = loader.refresh_term_stats(db_path, run_id)
+    get_run_logger().info("term_stats: %d rows", rows)
+    return rows
+
+
 def table_asset(db_path: str, table: str) -> Asset:
     """The Prefect asset for one DuckDB table: `duckdb://<absolute file path>/<table>`.
 
@@ -179,7 +187,12 @@ class _Batch:
 @dataclass(slots=True)
 class _InFlight:
     batch: _Batch
-    future: PrefectFuture[tuple[TransformResult, float]]
+    future: PrefectFuture[tuple[TransformResult, float]] | None  # None: nothing to transform
+
+
+# Batches submitted beyond one per worker: a worker that finishes a batch starts the next at once, while
+# the flow process loads the finished one and fetches another (without it each worker idled meanwhile).
+QUEUED_BATCHES = 1
 
 
 @dataclass(slots=True)
@@ -218,25 +231,33 @@ class _Tally:
 def _transform_and_load(run_id: str, settings: Settings, batches: Iterable[_Batch], tally: _Tally) -> None:
     """Transform each batch on the task runner and load it from the flow process, the only DuckDB writer.
 
-    Up to `settings.workers` batches are in flight, so producing the next batch (a fetch, or a read of
-    stored pages) overlaps the workers' transform of the previous ones.
+    Up to `settings.workers + QUEUED_BATCHES` batches are in flight, so producing the next batch (a fetch,
+    or a read of stored pages) and loading finished ones overlap the workers' transforms. A batch without
+    pages to transform (all unchanged, or all failed to fetch) is never submitted: its tables are built
+    here, so an unchanged re-run starts no worker process at all.
     """
     logger = get_run_logger()
     db = settings.db_path
     load = load_task(db)
 
-    def finish(job: _InFlight) -> None:
+    def tables_of(job: _InFlight) -> BatchTables:
         b = job.batch
+        if job.future is None:
+            return to_tables(run_id, [], [], b.errors, b.unchanged_urls)
         try:
             result, seconds = job.future.result()
-            batch = result.batch
-            tally.add_seconds("transform", seconds)
         except Exception as e:  # a worker died or a step had a bug: the batch's pages become error rows
             failed = [
                 ErrorRecord(p.url, "extract", "batch_failed", f"processing the batch failed: {e}")
                 for p in b.pages
             ]
-            batch = to_tables(run_id, [], [], [*b.errors, *failed], b.unchanged_urls)
+            return to_tables(run_id, [], [], [*b.errors, *failed], b.unchanged_urls)
+        tally.add_seconds("transform", seconds)
+        return result.batch
+
+    def finish(job: _InFlight) -> None:
+        b = job.batch
+        batch = tables_of(job)
         with tally.timed("load"):
             load(db, batch, b.batch_no)
         tally.add(batch)
@@ -252,9 +273,13 @@ def _transform_and_load(run_id: str, settings: Settings, batches: Iterable[_Batc
 
     in_flight: deque[_InFlight] = deque()
     for b in batches:
-        future = transform.submit(run_id, b.pages, b.errors, b.unchanged_urls, settings, b.batch_no)
+        future = (
+            transform.submit(run_id, b.pages, b.errors, b.unchanged_urls, settings, b.batch_no)
+            if b.pages
+            else None
+        )
         in_flight.append(_InFlight(b, future))
-        while len(in_flight) >= settings.workers:
+        while len(in_flight) >= settings.workers + QUEUED_BATCHES:
             finish(in_flight.popleft())
     while in_flight:
         finish(in_flight.popleft())
@@ -272,6 +297,8 @@ def _run(
         _transform_and_load(run_id, settings, make_batches(tally), tally)
         with tally.timed("duplicates"):
             find_duplicates(db, run_id)
+        with tally.timed("term_stats"):
+            term_stats(db, run_id)
     except BaseException:
         loader.finish_run(db, run_id, tally.counts, "failed", time.monotonic() - tally.started)
         raise

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import zlib
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -19,7 +20,7 @@ import pyarrow as pa
 from wenji.tasks.db import migrate, open_db, remove_run_marker, sql_text, write_run_marker
 from wenji.tasks.decode import decode_html
 from wenji.tasks.enrich.placeholders import is_template
-from wenji.tasks.records import ErrorRecord, Page, ProcessedDoc, page_id_for
+from wenji.tasks.records import ErrorRecord, Page, ProcessedDoc, Sentence, page_id_for
 from wenji.tasks.settings import Settings
 
 # zlib level 6 halves Chinese HTML for ~20 MB/s per core; higher levels cost much more time for ~3% less.
@@ -162,6 +163,15 @@ SCHEMAS: dict[str, pa.Schema] = {
             ("run_id", _STR),
         ]
     ),
+    "doc_terms": pa.schema(
+        [
+            ("doc_id", _STR),
+            ("word", _STR),
+            ("pos", _STR),
+            ("n", pa.int32()),
+            ("run_id", _STR),
+        ]
+    ),
     "errors": pa.schema(
         [
             ("run_id", _STR),
@@ -186,10 +196,11 @@ TABLE_ORDER = (
     "outline",
     "placeholders",
     "fingerprints",
+    "doc_terms",
     "errors",
 )
 # Per-document enrichment tables, filled by `_append_enrichment`.
-ENRICHMENT_TABLES = ("entities", "terms", "outline", "placeholders", "fingerprints")
+ENRICHMENT_TABLES = ("entities", "terms", "outline", "placeholders", "fingerprints", "doc_terms")
 
 
 @dataclass(slots=True)
@@ -223,10 +234,28 @@ def _append(columns: dict[str, list], **row: object) -> None:
         columns[k].append(v)
 
 
+def is_counted_token(word: str, pos: str) -> bool:
+    """Whether doc_terms counts the token: every one but punctuation and symbols.
+
+    jieba tags punctuation `x`, but also rare characters such as 𠮷, so an `x` token counts when it holds
+    a letter or digit (the test of the is_content_word macro). Stopwords, numerals and placeholders are
+    counted: the views filter them in SQL, against the stopword list of the current release.
+    """
+    return pos != "x" or any(ch.isalnum() for ch in word)
+
+
+def term_counts(sentences: Sequence[Sentence]) -> Counter[tuple[str, str]]:
+    """(word, POS tag) -> occurrences in one document's sentences, of the tokens `is_counted_token` keeps."""
+    return Counter(
+        (w, p) for s in sentences for w, p in zip(s.words, s.pos, strict=True) if is_counted_token(w, p)
+    )
+
+
 def _append_enrichment(
     tables: dict[str, dict[str, list]], doc_id: str, pd: ProcessedDoc, run_id: str
 ) -> None:
-    """One document's rows of the enrichment tables (entities, terms, outline, placeholders, fingerprints)."""
+    """One document's rows of the enrichment tables (entities, terms, outline, placeholders, fingerprints)
+    and of its word counts (doc_terms)."""
     for e in pd.entities:
         _append(tables["entities"], doc_id=doc_id, kind=e.kind, entity=e.text, count=e.count,
                 first_sentence_no=e.first_sentence_no, run_id=run_id)  # fmt: skip
@@ -243,6 +272,8 @@ def _append_enrichment(
     if pd.signature:
         _append(tables["fingerprints"], doc_id=doc_id, n_shingles=pd.n_shingles,
                 signature=list(pd.signature), run_id=run_id)  # fmt: skip
+    for (word, pos), n in term_counts(pd.sentences).items():
+        _append(tables["doc_terms"], doc_id=doc_id, word=word, pos=pos, n=n, run_id=run_id)
 
 
 def to_tables(
@@ -434,6 +465,21 @@ def start_run(db_path: str | Path, run_id: str, sources: Sequence[str], settings
             [run_id, started_at, list(sources), json.dumps(asdict(settings), ensure_ascii=False)],
         )
     write_run_marker(db_path, run_id, started_at)
+
+
+def refresh_term_stats(db_path: str | Path, run_id: str) -> int:
+    """Recompute the corpus word counts (term_stats) from all stored doc_terms, in one transaction, after
+    a run's batches; returns its rows. Between batches and after a failed run it lags behind doc_terms."""
+    with open_db(db_path) as con:
+        con.execute("SET VARIABLE run_id = ?", [run_id])
+        con.execute("BEGIN")
+        try:
+            con.execute(sql_text("load/term_stats"))
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        return con.execute("SELECT count(*) FROM term_stats").fetchone()[0]
 
 
 @dataclass(slots=True)

@@ -10,10 +10,15 @@ bytes. Two deliberate exceptions:
   in the HTTP header, as many Chinese sites do (`{"Content-Type": "text/html; charset=gbk"}`).
 - In `sitemap.xml` and `robots.txt` the canonical origin is replaced by the live base URL, so the sitemap
   on disk stays a valid sitemap of the public site while the served one lists fetchable URLs.
+
+Files carry validators, as real static servers send them: an ETag (a hash of the bytes served) and a
+Last-Modified (the file's mtime). A conditional GET that still matches gets a bodiless 304, so re-runs
+over an unchanged site cost what they cost against a real one.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import socket
 import sys
@@ -22,6 +27,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from email.utils import formatdate, parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -103,8 +109,32 @@ def _resolve_file(root: Path, url_path: str) -> Path | None:
         return None
 
 
+def not_modified(request: Mapping[str, str], etag: str, mtime: float) -> bool:
+    """Whether a conditional GET's copy is still current (RFC 9110 §13.2.2).
+
+    If-None-Match wins when present (a list of tags, or `*`); otherwise If-Modified-Since is compared with
+    the file's mtime to the second. A date that does not parse is ignored, as the RFC asks. Weak tags
+    (`W/"…"`) match their strong form, as GET's weak comparison allows.
+    """
+    if_none_match = request.get("If-None-Match")
+    if if_none_match is not None:
+        tags = {t.strip().removeprefix("W/") for t in if_none_match.split(",")}
+        return "*" in tags or etag in tags
+    since = request.get("If-Modified-Since")
+    if since is None:
+        return False
+    try:
+        return int(mtime) <= parsedate_to_datetime(since).timestamp()
+    except (TypeError, ValueError):
+        return False
+
+
 def _file_answer(
-    root: Path, overrides: Mapping[str, Mapping[str, str]], raw_path: str, base_url: str
+    root: Path,
+    overrides: Mapping[str, Mapping[str, str]],
+    raw_path: str,
+    base_url: str,
+    request: Mapping[str, str],
 ) -> _Answer:
     url_path = urlsplit(raw_path).path or "/"
     file = _resolve_file(root, url_path)
@@ -116,7 +146,15 @@ def _file_answer(
     body = file.read_bytes()
     if _rewrites_origin(file):
         body = body.replace(CANONICAL_ORIGIN.encode("ascii"), base_url.encode("ascii"))
-    headers = {"Content-Type": CONTENT_TYPES.get(file.suffix.lower(), DEFAULT_CONTENT_TYPE)}
+    mtime = file.stat().st_mtime
+    validators = {
+        # The served bytes, not the file's: a rewritten sitemap differs from one base URL to the next.
+        "ETag": f'"{hashlib.blake2b(body, digest_size=8).hexdigest()}"',
+        "Last-Modified": formatdate(mtime, usegmt=True),
+    }
+    if not_modified(request, validators["ETag"], mtime):
+        return _Answer(304, validators, b"")
+    headers = {"Content-Type": CONTENT_TYPES.get(file.suffix.lower(), DEFAULT_CONTENT_TYPE), **validators}
     return _Answer(200, _merge_headers(headers, overrides.get(url_path, {})), body)
 
 
@@ -165,7 +203,7 @@ def _make_handler(root: Path | None, routes: Mapping[str, Route | Handler]) -> t
                     time.sleep(route.delay)
                 answer = _Answer(route.status, dict(route.headers), route.body)
             elif root is not None:
-                answer = _file_answer(root, overrides, self.path, self._base_url())
+                answer = _file_answer(root, overrides, self.path, self._base_url(), self.headers)
             else:
                 answer = _NOT_FOUND
             self.send_response(answer.status)

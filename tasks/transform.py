@@ -6,6 +6,7 @@ crosses the process boundary twice (pages in, Arrow tables out) instead of once 
 
 from __future__ import annotations
 
+import gc
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -46,6 +47,13 @@ def transform_batch(
 
 
 def init_worker(settings: Settings) -> None:
-    """Process-pool initializer: load the segmenter, dictionaries and enrichment tables once per process."""
+    """Process-pool initializer: load the segmenter, dictionaries and enrichment tables once per process.
+
+    Then everything loaded so far is frozen out of the garbage collector's reach: its full collections
+    would otherwise walk those long-lived tables again and again while batches allocate (measured ~5% of
+    a batch's CPU time on the bench corpus).
+    """
     warm_up(settings.segment)
     enrich.warm_up()
+    gc.collect()
+    gc.freeze()

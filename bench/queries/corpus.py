@@ -18,6 +18,7 @@ import pyarrow.compute as pc
 
 from wenji.tasks.db import migrate, open_db
 from wenji.tasks.enrich.keywords import is_keyword_candidate
+from wenji.tasks.load import is_counted_token, refresh_term_stats
 from wenji.tasks.segment import get_segmenter, split_sentences, tag_sentence
 from wenji.tasks.settings import SegmentConfig
 
@@ -54,6 +55,7 @@ class SentencePool:
     words: pa.Array  # vocabulary: word per id
     pos: pa.Array  # tag per id
     content: np.ndarray  # bool per sample word id: may be swapped for a tail word
+    counted: np.ndarray  # bool per word id (tail too): goes into doc_terms, as the loader decides
     n_tail: int  # tail words follow the sample's words in the vocabulary
     tail_p: np.ndarray  # their probabilities
     starts: np.ndarray  # per pool sentence, into tokens
@@ -101,6 +103,7 @@ def build_pool(seed: int = 0) -> SentencePool:
         words=pa.array([w for w, _ in pairs], pa.string()),
         pos=pa.array([p for _, p in pairs], pa.string()),
         content=np.array([is_keyword_candidate(w, p) for w, p in pairs[: len(vocab)]], dtype=bool),
+        counted=np.array([is_counted_token(w, p) for w, p in pairs], dtype=bool),
         n_tail=len(tail),
         tail_p=_zipf_mandelbrot(len(tail)),
         starts=np.array(starts),
@@ -180,6 +183,7 @@ def _chunk(pool: SentencePool, first: int, n_docs: int, rng: np.random.Generator
     return {
         "documents": docs,
         **_enrichment(docs, rng),
+        "doc_terms": _doc_terms(pool, doc_ids, np.repeat(sent_doc, lens), flat),
         "sentences": pa.table(
             {
                 "doc_id": sid,
@@ -219,6 +223,24 @@ def _chunk(pool: SentencePool, first: int, n_docs: int, rng: np.random.Generator
             }
         ),
     }
+
+
+def _doc_terms(pool: SentencePool, doc_ids: list[str], token_doc: np.ndarray, flat: np.ndarray) -> pa.Table:
+    """Per-document word counts of the chunk (tasks/load.py term_counts, vectorised): one (document, word
+    id) key per counted token, counted with np.unique."""
+    keep = pool.counted[flat]
+    n_words = len(pool.words)
+    keys, n = np.unique(token_doc[keep].astype(np.int64) * n_words + flat[keep], return_counts=True)
+    word_id = pa.array(keys % n_words)
+    return pa.table(
+        {
+            "doc_id": pa.array(doc_ids, pa.string()).take(pa.array(keys // n_words)),
+            "word": pool.words.take(word_id),
+            "pos": pool.pos.take(word_id),
+            "n": n.astype(np.int32),
+            "run_id": pa.array([RUN_ID] * len(keys), pa.string()),
+        }
+    )
 
 
 def _enrichment(docs: pa.Table, rng: np.random.Generator) -> dict[str, pa.Table]:
@@ -349,4 +371,5 @@ def generate(db_path: str | Path, n_docs: int, seed: int = 0) -> dict[str, int]:
                     counts[name] = counts.get(name, 0) + table.num_rows
                 con.unregister("chunk")
         con.execute("CHECKPOINT")
+    counts["term_stats"] = refresh_term_stats(db_path, RUN_ID)  # the corpus step of a real run
     return counts

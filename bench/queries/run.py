@@ -33,6 +33,11 @@ MACRO_CALLS = (
     "SELECT * FROM cooccur('巡察', 5)",
     "SELECT * FROM docs_with('巡察')",
 )
+# The everyday use of the views that are millions of rows as a whole: one document's words.
+LOOKUPS = (
+    ("tfidf of one document", "SELECT word, tf_idf FROM tfidf WHERE doc_id = 'd000000042' ORDER BY 2 DESC"),
+    ("doc_term_counts of one document", "SELECT * FROM doc_term_counts WHERE doc_id = 'd000000042'"),
+)
 
 
 def _queries(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
@@ -47,6 +52,7 @@ def _queries(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
     return (
         [(f"view {v}", f"SELECT * FROM {v}") for (v,) in views]
         + [(f"macro {q.split('FROM ')[1]}", q) for q in MACRO_CALLS]
+        + [(f"lookup {name}", q) for name, q in LOOKUPS]
         + [(f"report {name[:-4]}", text) for name, text in reports]
     )
 
@@ -76,7 +82,7 @@ def main() -> None:
             if con.execute("SELECT count(*) FROM documents").fetchone()[0] == args.docs:
                 counts = {
                     t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
-                    for t in ("documents", "sentences", "keywords", "errors")
+                    for t in ("documents", "sentences", "doc_terms", "term_stats", "keywords", "errors")
                 }
     if counts is None:
         t = time.perf_counter()

@@ -9,6 +9,7 @@ DELETE FROM terms        WHERE doc_id IN (SELECT doc_id FROM documents WHERE pag
 DELETE FROM outline      WHERE doc_id IN (SELECT doc_id FROM documents WHERE page_id IN (SELECT page_id FROM batch_page_ids));
 DELETE FROM placeholders WHERE doc_id IN (SELECT doc_id FROM documents WHERE page_id IN (SELECT page_id FROM batch_page_ids));
 DELETE FROM fingerprints WHERE doc_id IN (SELECT doc_id FROM documents WHERE page_id IN (SELECT page_id FROM batch_page_ids));
+DELETE FROM doc_terms    WHERE doc_id IN (SELECT doc_id FROM documents WHERE page_id IN (SELECT page_id FROM batch_page_ids));
 -- A replaced document leaves its duplicate group until the corpus step after the batches regroups everything.
 DELETE FROM duplicates   WHERE doc_id IN (SELECT doc_id FROM documents WHERE page_id IN (SELECT page_id FROM batch_page_ids));
 DELETE FROM documents  WHERE page_id IN (SELECT page_id FROM batch_page_ids);

@@ -1,7 +1,7 @@
--- Bag of words: how often each content word (tokens_content) occurs in each document. The term_* views
--- aggregate over it: counting per document first and then summing is about twice as fast as
--- count(DISTINCT doc_id) over the tokens, and the document count is then just count(*).
+-- Bag of words: how often each content word (is_content_word: no punctuation, stopwords, numerals or
+-- placeholders) occurs in each document, from the per-document counts stored at load time (doc_terms).
+-- Live: it follows every committed batch, while the term_* views read term_stats, refreshed after a run.
 CREATE OR REPLACE VIEW doc_term_counts AS
-SELECT doc_id, word, pos, count(*) AS count
-FROM tokens_content
-GROUP BY ALL;
+SELECT doc_id, word, pos, n AS count
+FROM doc_terms
+WHERE is_content_word(word, pos);

@@ -20,6 +20,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from wenji.flows.etl import table_asset
 from wenji.tasks.db import open_db
 from wenji.tasks.site_server import serve
 
@@ -198,6 +199,25 @@ def test_served_schedule_and_manual_trigger(server_env: dict[str, str], tmp_path
     assert urls == [(base + ONE_PAGE,)]
     assert "讲话" in title
     assert artifacts >= {"wenji-run-summary", "wenji-run-stages"}
+    keys = {table_asset(str(manual_db), t).key for t in ("pages", "documents", "sentences", "errors")}
+    assert _materialized(server_env, keys) == keys
+
+
+def _materialized(env: dict[str, str], keys: set[str]) -> set[str]:
+    """Which of the asset `keys` the server recorded as materialized (the events behind the UI's lineage)."""
+    answer = httpx.post(
+        f"{env['PREFECT_API_URL']}/events/filter",
+        json={
+            "filter": {
+                "event": {"name": ["prefect.asset.materialization.succeeded"]},
+                "resource": {"id": sorted(keys)},
+            },
+            "limit": 50,
+        },
+        timeout=30,
+    )
+    answer.raise_for_status()
+    return {e["resource"]["prefect.resource.id"] for e in answer.json()["events"]}
 
 
 def test_prefect_yaml_deploys(server_env: dict[str, str]) -> None:

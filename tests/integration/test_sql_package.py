@@ -77,7 +77,7 @@ def test_term_by_category_and_month_add_up_to_term_freq(db: Path) -> None:
         "SELECT count(*) FROM tokens_content JOIN documents USING (doc_id) WHERE published_at IS NOT NULL",
     )[0][0]
     assert _rows(db, "SELECT sum(count) FROM term_by_month")[0][0] == dated
-    speeches = _rows(db, "SELECT word FROM term_by_category WHERE category = '企划书' LIMIT 5")
+    speeches = _rows(db, "SELECT word FROM term_by_category WHERE category = '企划书' ORDER BY rank LIMIT 5")
     assert ("巡察",) in speeches or ("创建",) in speeches
 
 

@@ -11,7 +11,7 @@ from enrich_fixtures import WENMING, XUNCHA, speech
 
 from wenji.tasks.db import migrate, open_db
 from wenji.tasks.enrich import STRUCTURE_ENRICHERS, enrich_all
-from wenji.tasks.load import load_batch, to_tables
+from wenji.tasks.load import load_batch, refresh_term_stats, to_tables
 from wenji.tasks.records import Page, content_hash
 from wenji.tasks.settings import EnrichConfig
 
@@ -67,6 +67,7 @@ def test_rows_load_replace_and_feed_tfidf(enriched, tmp_path: Path) -> None:
     with open_db(db, read_only=True) as con:
         first = {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in NEW_TABLES}
     load_batch(db, to_tables("run2", pages, enriched.items, []))
+    refresh_term_stats(db, "run2")  # the corpus step of a run, which tfidf's document frequencies need
     with open_db(db, read_only=True) as con:
         second = {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in NEW_TABLES}
         headings = con.execute(
