@@ -230,6 +230,7 @@ def run_size(n: int, workers: int, batch_size: int) -> dict:
         "peak_rss_wenji_mb": round(sampler.peak_wenji / 2**20),
         "rerun_s": round(second_seconds, 2),
         "rerun_unchanged": second.counts.pages_unchanged,
+        "rerun_stage_seconds": {k: round(v, 2) for k, v in second.stage_seconds.items()},
         "rerun_speedup": round(first_seconds / second_seconds, 1),
         "jieba_lcut_chars_per_s": round(jieba_rate),
         "jieba_sample_chars": jieba_chars,

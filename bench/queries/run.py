@@ -92,6 +92,7 @@ def main() -> None:
         tokens = con.execute("SELECT sum(n_tokens) FROM documents").fetchone()[0]
         queries = _queries(con)
     print(f"{tokens:,} tokens, {args.db.stat().st_size / 2**30:.2f} GiB; {os.cpu_count()} CPUs\n")
+    load_start = [round(x, 2) for x in os.getloadavg()]
     print("| query | rows | first run (s) | best of 3 (s) |\n|---|---:|---:|---:|")
     results = []
     for name, sql in queries:
@@ -106,6 +107,8 @@ def main() -> None:
                 "tokens": tokens,
                 "tables": counts,
                 "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
+                # Other jobs on the machine slow every query: the 1/5/15-minute load before and after.
+                "load_average": {"start": load_start, "end": [round(x, 2) for x in os.getloadavg()]},
                 "duckdb": duckdb.__version__,
                 "results": results,
             },
