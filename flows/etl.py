@@ -295,10 +295,13 @@ def _run(
     loader.start_run(db, run_id, sources, settings)
     try:
         _transform_and_load(run_id, settings, make_batches(tally), tally)
-        with tally.timed("duplicates"):
-            find_duplicates(db, run_id)
-        with tally.timed("term_stats"):
-            term_stats(db, run_id)
+        # Corpus-wide steps cost seconds per 1,000 documents: skip them when nothing changed, so an
+        # unchanged re-run stays cheap, unless an unfinished earlier run left them stale.
+        if tally.counts.pages_fetched or loader.corpus_stale(db, run_id):
+            with tally.timed("duplicates"):
+                find_duplicates(db, run_id)
+            with tally.timed("term_stats"):
+                term_stats(db, run_id)
     except BaseException:
         loader.finish_run(db, run_id, tally.counts, "failed", time.monotonic() - tally.started)
         raise

@@ -576,3 +576,9 @@ def split_unchanged(db_path: str | Path, pages: Sequence[Page]) -> tuple[list[Pa
     changed = [p for p in pages if p.page_id not in same]
     unchanged = [p.url for p in pages if p.page_id in same]
     return changed, unchanged
+
+
+def corpus_stale(db_path: str | Path, run_id: str) -> bool:
+    """Whether an unfinished run since the last finished one may have left the corpus-wide tables stale."""
+    with open_db(db_path) as con:
+        return bool(con.execute(sql_text("load/corpus_stale"), [run_id]).fetchone()[0])

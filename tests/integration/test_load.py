@@ -139,3 +139,17 @@ def test_unchanged_page_keeps_its_extract_errors_but_not_its_fetch_errors(db_pat
     load_batch(db_path, to_tables("run4", [], [], [], unchanged_urls=[URL]))
     with dbmod.open_db(db_path, read_only=True) as con:
         assert con.execute("SELECT stage, kind FROM errors").fetchall() == [("extract", "extract_empty")]
+
+
+def test_corpus_tables_are_stale_only_after_an_unfinished_run(db_path: Path) -> None:
+    from wenji.tasks.load import RunCounts, corpus_stale, finish_run
+
+    start_run(db_path, "run1", [URL], Settings())
+    assert not corpus_stale(db_path, "run1")  # a run never counts itself
+    finish_run(db_path, "run1", RunCounts(), "done", 1.0)
+    start_run(db_path, "run2", [URL], Settings())  # killed: stays `running`
+    start_run(db_path, "run3", [URL], Settings())
+    assert corpus_stale(db_path, "run3")
+    finish_run(db_path, "run3", RunCounts(), "done", 1.0)
+    start_run(db_path, "run4", [URL], Settings())
+    assert not corpus_stale(db_path, "run4")  # run3 finished after run2 and refreshed the corpus tables
