@@ -18,7 +18,8 @@ run: $(STAMP)
 # installed only when missing and when we may (root); otherwise that one test is skipped.
 chromium:
 	@if [ ! -x /usr/bin/chromium ] && [ "$$(id -u)" = 0 ]; then \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk; \
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk; } \
+			|| echo "could not install chromium: the browser test will be skipped"; \
 	fi
 
 test: $(STAMP) chromium
