@@ -61,12 +61,15 @@ class RssSampler(threading.Thread):
         self.exclude = exclude
         self.peak = 0
         self.peak_wenji = 0  # without Prefect's temporary server
+        self.peak_flow = 0  # the flow process alone (this one): fetch, load, corpus steps
+        self.peak_worker = 0  # the largest single worker process
         self._halt = threading.Event()
 
     def run(self) -> None:
         me = psutil.Process()
         while not self._halt.is_set():
             total = wenji = 0
+            self.peak_flow = max(self.peak_flow, me.memory_info().rss)
             for p in [me, *me.children(recursive=True)]:
                 if p.pid in self.exclude:
                     continue
@@ -76,6 +79,8 @@ class RssSampler(threading.Thread):
                 except psutil.Error:
                     continue
                 total += rss
+                if "multiprocessing" in cmd and "resource_tracker" not in cmd:
+                    self.peak_worker = max(self.peak_worker, rss)
                 if "uvicorn" not in cmd and "prefect.server" not in cmd and "prefect server" not in cmd:
                     wenji += rss
             self.peak, self.peak_wenji = max(self.peak, total), max(self.peak_wenji, wenji)
@@ -228,6 +233,8 @@ def run_size(n: int, workers: int, batch_size: int) -> dict:
         "load_rows_per_s": round(rows / stages["load"]) if stages.get("load") else None,
         "peak_rss_mb": round(sampler.peak / 2**20),
         "peak_rss_wenji_mb": round(sampler.peak_wenji / 2**20),
+        "peak_rss_flow_mb": round(sampler.peak_flow / 2**20),
+        "peak_rss_worker_mb": round(sampler.peak_worker / 2**20),
         "rerun_s": round(second_seconds, 2),
         "rerun_unchanged": second.counts.pages_unchanged,
         "rerun_stage_seconds": {k: round(v, 2) for k, v in second.stage_seconds.items()},
