@@ -64,6 +64,20 @@ class SentencePool:
     doc_sentences: np.ndarray  # sentences per sample document: the document length distribution
 
 
+OUTLINE_COLUMNS = (
+    "doc_id",
+    "heading_no",
+    "level",
+    "style",
+    "marker",
+    "text",
+    "paragraph_no",
+    "parent_no",
+    "run_in",
+    "run_id",
+)
+
+
 def _article_bodies() -> list[str]:
     bodies = []
     for path in sorted(ARTICLES.glob("*.txt")):
@@ -258,21 +272,7 @@ def _enrichment(docs: pa.Table, rng: np.random.Generator) -> dict[str, pa.Table]
     term_doc = np.repeat(np.arange(n), n_terms)
     term_ids = rng.choice(len(TERMS_POOL), size=len(term_doc), p=_zipf_mandelbrot(len(TERMS_POOL)))
     n_top = rng.integers(0, 5, size=n)
-    heads: dict[str, list] = {
-        k: []
-        for k in (
-            "doc_id",
-            "heading_no",
-            "level",
-            "style",
-            "marker",
-            "text",
-            "paragraph_no",
-            "parent_no",
-            "run_in",
-            "run_id",
-        )
-    }
+    heads: dict[str, list] = {k: [] for k in OUTLINE_COLUMNS}
     for i, k in enumerate(n_top.tolist()):
         h = 0
         for top in range(k):
@@ -282,18 +282,7 @@ def _enrichment(docs: pa.Table, rng: np.random.Generator) -> dict[str, pa.Table]
             ]
             for level, parent, style, marker in rows:
                 for key, v in zip(
-                    (
-                        "doc_id",
-                        "heading_no",
-                        "level",
-                        "style",
-                        "marker",
-                        "text",
-                        "paragraph_no",
-                        "parent_no",
-                        "run_in",
-                        "run_id",
-                    ),
+                    OUTLINE_COLUMNS,
                     (ids[i], h, level, style, marker, f"标题{h}", h, parent, level == 2, RUN_ID),
                     strict=True,
                 ):
