@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench bench-large bench-queries chromium clean
+.PHONY: run test lint bench bench-large bench-queries bench-extraction bench-segmentation chromium clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,15 @@ bench-large: $(STAMP)
 # Views, macros and report queries timed over a synthetic 100,000-document corpus (a few minutes).
 bench-queries: $(STAMP)
 	$(BIN)/python bench/queries/run.py
+
+# Main-text extraction scored against hand-written gold texts: wenji vs trafilatura vs bare <body> (seconds).
+bench-extraction: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e ".[bench]"
+	$(BIN)/python bench/extraction/score.py
+
+# Segmentation, tagging and enrichment per engine next to bare jieba, over the sample site's text (~4 min).
+bench-segmentation: $(STAMP)
+	$(BIN)/python bench/segmentation.py
 
 clean:
 	rm -rf $(VENV) data/wenji.duckdb
