@@ -20,17 +20,16 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
 
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
-from prefect.assets import Asset, AssetProperties, materialize
+from prefect.assets import materialize
 from prefect.cache_policies import NO_CACHE
 from prefect.futures import PrefectFuture
 from prefect.task_runners import ProcessPoolTaskRunner, TaskRunner
 from prefect.tasks import MaterializingTask
-from prefect.types.names import RESTRICTED_ASSET_CHARACTERS
 
+from wenji.flows.assets import table_asset
 from wenji.tasks import load as loader
 from wenji.tasks.crawl import resolve_and_discover
 from wenji.tasks.enrich import duplicates
@@ -115,26 +114,6 @@ def term_stats(db_path: str, run_id: str) -> int:
     rows = loader.refresh_term_stats(db_path, run_id)
     get_run_logger().info("term_stats: %d rows", rows)
     return rows
-
-
-def table_asset(db_path: str, table: str) -> Asset:
-    """The Prefect asset for one DuckDB table: `duckdb://<absolute file path>/<table>`.
-
-    Characters that asset keys refuse (spaces, '%', '#', ...) become '_': the key only serves lineage in the
-    UI and must never fail a run. Knowingly missed: two paths differing only in such characters share a key.
-    """
-    path = str(Path(db_path).resolve()).lstrip("/")
-    safe = "".join("_" if ch in _ASSET_KEY_REFUSED else ch for ch in path)
-    return Asset(
-        key=f"duckdb:///{safe}/{table}",
-        properties=AssetProperties(
-            name=f"{table} ({Path(db_path).name})", description=f"wenji table {table}"
-        ),
-    )
-
-
-# What Prefect refuses in asset keys, plus the ':' of Windows drive letters.
-_ASSET_KEY_REFUSED = frozenset([*RESTRICTED_ASSET_CHARACTERS, ":"])
 
 
 def _load(db_path: str, batch: BatchTables, batch_no: int) -> None:

@@ -20,7 +20,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from wenji.flows.etl import table_asset
+from wenji.flows.assets import table_asset
 from wenji.tasks.db import open_db
 from wenji.tasks.site_server import serve
 
