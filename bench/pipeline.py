@@ -24,7 +24,7 @@ import subprocess
 import sys
 import threading
 import time
-from dataclasses import asdict, replace
+from dataclasses import asdict
 from pathlib import Path
 
 import psutil
@@ -177,7 +177,7 @@ def _loaded_rows(db_path: Path) -> int:
 def run_size(n: int, workers: int, batch_size: int) -> dict:
     from wenji.flows.etl import run_etl
     from wenji.flows.runtime import prefect_backend
-    from wenji.tasks.settings import load_settings
+    from wenji.tasks.settings import load_settings, with_fetch
 
     site = corpus.generate(n, WORK / f"corpus-{n}")
     db_path = WORK / f"bench-{n}.duckdb"
@@ -186,7 +186,7 @@ def run_size(n: int, workers: int, batch_size: int) -> dict:
     try:
         base = server.stdout.readline().strip()
         settings = load_settings(None, db_path=str(db_path), workers=workers, batch_size=batch_size)
-        settings = replace(settings, fetch=replace(settings.fetch, allow_private=True))
+        settings = with_fetch(settings, allow_private=True)
         with prefect_backend():
             flow_price, task_price = _prefect_prices()
             server_pids = _prefect_server_pids()

@@ -16,7 +16,7 @@ from pathlib import Path
 import click
 
 from wenji import __version__
-from wenji.tasks.settings import Settings, SettingsError, load_settings
+from wenji.tasks.settings import Settings, SettingsError, load_settings, with_fetch
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SAMPLE_SITE = REPO_ROOT / "examples" / "site"
@@ -125,9 +125,9 @@ def run(
     if not sources:
         raise click.UsageError("give SOURCE arguments, or list `sources` in the --config file")
     if allow_private:
-        settings = replace(settings, fetch=replace(settings.fetch, allow_private=True))
+        settings = with_fetch(settings, allow_private=True)
     if min_delay is not None:
-        settings = replace(settings, fetch=replace(settings.fetch, min_delay=min_delay))
+        settings = with_fetch(settings, min_delay=min_delay)
     crawl = {
         "max_depth": max_depth,
         "max_pages": max_pages,
@@ -232,12 +232,11 @@ def reprocess(
 )
 def demo(db_path: str, site: str) -> None:
     """Serve the bundled sample site on 127.0.0.1, run the flow over its sitemap, and show some queries."""
-    from dataclasses import replace
 
     from wenji.tasks.site_server import serve
 
     settings = _settings(None, db_path=db_path)
-    settings = replace(settings, fetch=replace(settings.fetch, allow_private=True))
+    settings = with_fetch(settings, allow_private=True)
     with serve(Path(site)) as base_url:
         click.echo(f"Serving {site} at {base_url}; running the ETL flow over {base_url}/sitemap.xml")
         _run_and_report([f"{base_url}/sitemap.xml"], settings)

@@ -188,3 +188,8 @@ def _check_schedule(settings: Settings) -> None:
             f"dask_address: expected a scheduler address such as tcp://127.0.0.1:8786, "
             f"got {settings.dask_address!r}"
         )
+
+
+def with_fetch(settings: Settings, **changes: Any) -> Settings:
+    """`settings` with some fetch settings changed, e.g. `with_fetch(s, allow_private=True)` on loopback."""
+    return replace(settings, fetch=replace(settings.fetch, **changes))

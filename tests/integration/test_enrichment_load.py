@@ -4,13 +4,12 @@ groups and the corpus TF-IDF view are read back with SQL."""
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from wenji.tasks.db import open_db
-from wenji.tasks.settings import load_settings
+from wenji.tasks.settings import load_settings, with_fetch
 from wenji.tasks.site_server import serve
 
 SAMPLE_SITE = Path(__file__).resolve().parents[2] / "examples" / "site"
@@ -24,7 +23,7 @@ def _run(db_path: Path, sources: list[str]):
     from wenji.flows.etl import run_etl
 
     settings = load_settings(None, db_path=str(db_path), batch_size=8)
-    settings = replace(settings, fetch=replace(settings.fetch, allow_private=True, retries=1, backoff=0.05))
+    settings = with_fetch(settings, allow_private=True, retries=1, backoff=0.05)
     return run_etl(sources, settings)
 
 

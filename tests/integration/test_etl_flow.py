@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from wenji.tasks.db import open_db
-from wenji.tasks.settings import load_settings
+from wenji.tasks.settings import load_settings, with_fetch
 from wenji.tasks.site_server import Route, serve
 
 SAMPLE_SITE = Path(__file__).resolve().parents[2] / "examples" / "site"
@@ -37,9 +37,8 @@ def _run(db_path: Path, sources: list[str]):
     from wenji.flows.etl import run_etl
 
     settings = load_settings(None, db_path=str(db_path), batch_size=8)
-    from dataclasses import replace
 
-    settings = replace(settings, fetch=replace(settings.fetch, allow_private=True, retries=1, backoff=0.05))
+    settings = with_fetch(settings, allow_private=True, retries=1, backoff=0.05)
     return run_etl(sources, settings)
 
 

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from dataclasses import replace
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
 
 from wenji.tasks.db import open_db
-from wenji.tasks.settings import load_settings
+from wenji.tasks.settings import load_settings, with_fetch
 from wenji.tasks.site_server import serve
 
 SAMPLE_SITE = Path(__file__).resolve().parents[2] / "examples" / "site"
@@ -71,7 +70,7 @@ def test_second_run_sends_conditional_requests_and_changed_page_is_replaced(
 
     db_path = tmp_path / "wenji.duckdb"
     settings = load_settings(None, db_path=str(db_path), batch_size=2)
-    settings = replace(settings, fetch=replace(settings.fetch, allow_private=True, retries=0))
+    settings = with_fetch(settings, allow_private=True, retries=0)
     site = VersionedSite()
     with serve(routes=dict.fromkeys(PAGES, site)) as base:
         sources = [base + path for path in PAGES]

@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
-from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -16,7 +15,7 @@ from click.testing import CliRunner
 from wenji.flows.cli import main
 from wenji.tasks.db import open_db
 from wenji.tasks.report import QUERIES, ReportData, Rows, query_report_data, render_html
-from wenji.tasks.settings import load_settings
+from wenji.tasks.settings import load_settings, with_fetch
 from wenji.tasks.site_server import serve
 
 SAMPLE_SITE = Path(__file__).resolve().parents[2] / "examples" / "site"
@@ -79,7 +78,7 @@ def db(prefect_api: str, tmp_path_factory: pytest.TempPathFactory) -> Path:
 
     db_path = tmp_path_factory.mktemp("report") / "wenji.duckdb"
     settings = load_settings(None, db_path=str(db_path), batch_size=8)
-    settings = replace(settings, fetch=replace(settings.fetch, allow_private=True, retries=0))
+    settings = with_fetch(settings, allow_private=True, retries=0)
     with serve(SAMPLE_SITE) as base:
         run_etl([f"{base}/sitemap.xml", f"{base}/no-such-page.html"], settings)
     # A page whose title is markup: it must reach the report as text.

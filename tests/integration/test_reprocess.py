@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from wenji.flows.cli import main
 from wenji.tasks.db import open_db
-from wenji.tasks.settings import load_settings
+from wenji.tasks.settings import load_settings, with_fetch
 from wenji.tasks.site_server import serve
 
 pytestmark = pytest.mark.slow
@@ -32,7 +32,7 @@ def test_reprocess_applies_new_rules_without_network(prefect_api: str, tmp_path:
 
     db = tmp_path / "wenji.duckdb"
     settings = load_settings(None, db_path=str(db), batch_size=8)
-    settings = replace(settings, fetch=replace(settings.fetch, allow_private=True, retries=0))
+    settings = with_fetch(settings, allow_private=True, retries=0)
     with serve(SAMPLE_SITE) as base:
         first = run_etl([f"{base}/sitemap.xml"], settings)
     # The site is gone now: whatever follows reads only the database.

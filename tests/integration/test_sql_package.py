@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from dataclasses import replace
 from importlib.resources import files
 from pathlib import Path
 
@@ -17,7 +16,7 @@ from wenji.flows.cli import main
 from wenji.tasks.db import open_db
 from wenji.tasks.enrich.keywords import is_placeholder, stopwords
 from wenji.tasks.export import export_tables
-from wenji.tasks.settings import load_settings
+from wenji.tasks.settings import load_settings, with_fetch
 from wenji.tasks.site_server import serve
 
 SAMPLE_SITE = Path(__file__).resolve().parents[2] / "examples" / "site"
@@ -34,7 +33,7 @@ def db(prefect_api: str, tmp_path_factory: pytest.TempPathFactory) -> Path:
 
     db_path = tmp_path_factory.mktemp("sql") / "wenji.duckdb"
     settings = load_settings(None, db_path=str(db_path), batch_size=8)
-    settings = replace(settings, fetch=replace(settings.fetch, allow_private=True, retries=0))
+    settings = with_fetch(settings, allow_private=True, retries=0)
     with serve(SAMPLE_SITE) as base:
         run_etl([f"{base}/sitemap.xml"], settings)
     return db_path

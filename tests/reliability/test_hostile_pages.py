@@ -3,13 +3,12 @@ a reason code and a message, and the run finishes. The pages are generated here,
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from wenji.tasks.db import open_db
-from wenji.tasks.settings import load_settings
+from wenji.tasks.settings import load_settings, with_fetch
 from wenji.tasks.site_server import serve
 
 pytestmark = pytest.mark.slow
@@ -71,7 +70,7 @@ def test_every_hostile_page_is_loaded_or_explained(prefect_api: str, tmp_path: P
         (site / name).write_bytes(body)
     db_path = tmp_path / "wenji.duckdb"
     settings = load_settings(None, db_path=str(db_path), batch_size=4)
-    settings = replace(settings, fetch=replace(settings.fetch, allow_private=True, retries=0))
+    settings = with_fetch(settings, allow_private=True, retries=0)
     with serve(site) as base:
         urls = {f"{base}/{name}": name for name in pages}
         summary = run_etl(list(urls), settings)

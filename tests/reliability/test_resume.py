@@ -8,7 +8,6 @@ import signal
 import subprocess
 import sys
 import threading
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -17,7 +16,7 @@ from _site import CountingSite
 
 from wenji.tasks.db import open_db
 from wenji.tasks.load import RunCounts, finish_run, load_batch, resume_point, start_run
-from wenji.tasks.settings import Settings, load_settings
+from wenji.tasks.settings import Settings, load_settings, with_fetch
 
 SOURCES = ["https://www.reliability-demo.gov.cn/sitemap.xml"]
 
@@ -134,7 +133,7 @@ def test_killed_run_resumes_without_refetching_loaded_pages(prefect_api: str, tm
 
         clean_db = tmp_path / "clean.duckdb"
         settings = load_settings(None, db_path=str(clean_db), batch_size=3, workers=1)
-        run_etl([source], replace(settings, fetch=replace(settings.fetch, allow_private=True)))
+        run_etl([source], with_fetch(settings, allow_private=True))
 
     assert _content(db_path) == _content(clean_db)
     with open_db(db_path, read_only=True) as con:
