@@ -42,6 +42,7 @@ def _rewrites_origin(file: Path) -> bool:
     """sitemap.xml, robots.txt, and the parts of a split sitemap (sitemap-1.xml …) behind a sitemap index."""
     return file.name in ORIGIN_REWRITTEN_FILES or (file.name.startswith("sitemap") and file.suffix == ".xml")
 
+
 # No charset on text/html on purpose: most real Chinese sites send none, and the decoder must cope.
 CONTENT_TYPES = {
     ".html": "text/html",
