@@ -8,6 +8,9 @@ is treated as a lie and the other candidates compete on how few bytes they leave
 
 The GBK family (gb2312, gbk, cp936, x-gbk, …) is decoded as gb18030, its superset: pages labelled
 gb2312 routinely contain characters outside GB2312 (人名, 生僻字), which a strict gb2312 decoder rejects.
+Likewise Big5 labels are decoded as big5hkscs, as browsers do (WHATWG's "Big5" is Big5-HKSCS): Hong Kong
+pages labelled big5 use HKSCS characters (哋, 喺), which plain big5 turns into U+FFFD and, worse, reads the
+following byte as the start of a character, garbling the next one too.
 Nothing here raises: undecodable bytes become U+FFFD and are counted in `bad_bytes`.
 """
 
@@ -47,6 +50,8 @@ HANZI_SAMPLE = 2000
 
 # Labels that all mean "GBK as deployed on the web"; gb18030 decodes every one of them correctly.
 _GBK_FAMILY = frozenset({"gb2312", "gbk", "cp936", "x-gbk", "gb_2312-80", "gb_2312", "euc-cn", "csgb2312"})
+# Python codec names of Big5 variants; big5hkscs decodes Big5 and the HKSCS additions.
+_BIG5_FAMILY = frozenset({"big5", "cp950", "big5-tw", "csbig5", "x-x-big5"})
 # Header labels that are usually a server default (Apache/Tomcat's ISO-8859-1), not the page's charset.
 _WEAK_HEADER_CODECS = frozenset({"iso8859-1", "cp1252", "ascii"})
 # Detection may propose these for bytes with no NULs; the HTML standard only honours them via a BOM.
@@ -68,7 +73,7 @@ _META_CHARSET = re.compile(rb"<meta[^>]*?charset\s*=\s*[\"']?\s*([A-Za-z0-9_.:\-
 @dataclass(slots=True, frozen=True)
 class Decoded:
     text: str
-    encoding: str  # Python codec name actually used, e.g. "gb18030", "utf-8", "big5"
+    encoding: str  # Python codec name actually used, e.g. "gb18030", "utf-8", "big5hkscs"
     source: EncodingSource
     bad_bytes: int  # bytes replaced by U+FFFD
 
@@ -99,19 +104,23 @@ def _decode_counting(body: bytes, codec: str) -> tuple[str, int]:
 def normalize_charset(label: str | None) -> str | None:
     """The Python codec for a charset label from a header or meta tag, or None if it is unknown.
 
-    GBK-family labels map to gb18030 (see module docstring). Unknown labels return None so the caller
-    falls back to the next kind of evidence instead of failing.
+    GBK-family labels map to gb18030, Big5 labels to big5hkscs (see module docstring). Unknown labels return
+    None so the caller falls back to the next kind of evidence instead of failing.
     """
     if not label:
         return None
     name = label.strip().strip("\"'").lower()
     if name in _GBK_FAMILY:
         return "gb18030"
+    if name in _BIG5_FAMILY:
+        return "big5hkscs"
     try:
         codec = codecs.lookup(name).name
     except LookupError:
         return None
-    return "gb18030" if codec in _GBK_FAMILY else codec
+    if codec in _GBK_FAMILY:
+        return "gb18030"
+    return "big5hkscs" if codec in _BIG5_FAMILY else codec
 
 
 def header_charset(content_type: str | None) -> str | None:
@@ -155,7 +164,7 @@ def _common_char_share(text: str, codec: str) -> float:
         if not "\u4e00" <= ch <= "\u9fff":
             continue
         total += 1
-        if codec == "big5":
+        if codec == "big5hkscs":
             code = ch.encode("big5", errors="ignore")
             common += len(code) == 2 and 0xA440 <= int.from_bytes(code, "big") <= 0xC67E
         else:
@@ -176,8 +185,8 @@ def _detect(body: bytes) -> str | None:
     codec = normalize_charset(best.encoding) if best else None
     if codec in _BOM_ONLY_CODECS:
         return None
-    if codec in ("gb18030", "big5"):
-        scores = {c: _common_char_share(_decode_counting(body, c)[0], c) for c in ("gb18030", "big5")}
+    if codec in ("gb18030", "big5hkscs"):
+        scores = {c: _common_char_share(_decode_counting(body, c)[0], c) for c in ("gb18030", "big5hkscs")}
         return max(scores, key=lambda c: (scores[c], c == "gb18030"))
     return codec
 

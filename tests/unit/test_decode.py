@@ -75,9 +75,17 @@ def test_big5_declared_and_detected() -> None:
     )
     declared = decode_html(body, "text/html; charset=big5")
     detected = decode_html(body, None)
-    assert (declared.encoding, declared.source) == ("big5", "header")
-    assert (detected.encoding, detected.source) == ("big5", "detected")
+    assert (declared.encoding, declared.source) == ("big5hkscs", "header")
+    assert (detected.encoding, detected.source) == ("big5hkscs", "detected")
     assert TRADITIONAL in declared.text and TRADITIONAL in detected.text
+
+
+def test_big5_label_reads_hong_kong_characters() -> None:
+    """Cantonese HKSCS characters under a plain big5 label: plain big5 loses them and the next character."""
+    text = "我哋喺附近嘅街市買餸"
+    d = decode_html(f"<p>{text}</p>".encode("big5hkscs"), "text/html; charset=big5")
+    assert d.encoding == "big5hkscs" and d.bad_bytes == 0
+    assert text in d.text
 
 
 def test_utf8_bom_wins_over_header_and_is_stripped() -> None:
@@ -165,7 +173,8 @@ def test_undecodable_bytes_are_replaced_and_counted_never_raised() -> None:
         ("GB_2312-80", "gb18030"),
         ('"gb2312"', "gb18030"),
         ("UTF8", "utf-8"),
-        ("big5", "big5"),
+        ("big5", "big5hkscs"),
+        ("cp950", "big5hkscs"),
         ("windows-1252", "cp1252"),
         ("x-no-such-charset", None),
         ("", None),
