@@ -31,7 +31,13 @@ import httpx
 from selectolax.lexbor import LexborHTMLParser
 
 from wenji.tasks.decode import decode_html
-from wenji.tasks.fetch import ForbiddenAddressError, address_problem, http_timeout, request_headers
+from wenji.tasks.fetch import (
+    ForbiddenAddressError,
+    address_problem,
+    http_timeout,
+    request_headers,
+    tls_context,
+)
 from wenji.tasks.records import SourceItem, StepResult
 from wenji.tasks.settings import FetchConfig
 from wenji.tasks.urls import normalize_url
@@ -339,6 +345,7 @@ def resolve_sources(specs: Sequence[str], cfg: FetchConfig) -> StepResult[Source
         follow_redirects=True,
         max_redirects=cfg.max_redirects,
         event_hooks={"request": [_check_hop(cfg)]},
+        verify=tls_context(),
     ) as client:
         for spec in specs:
             spec = spec.strip()
