@@ -428,7 +428,9 @@ def load_batch(db_path: str | Path, batch: BatchTables) -> None:
             con.register(f"batch_{name}", batch.tables[name])
         con.execute("BEGIN")
         try:
-            con.execute(sql_text("load/replace_pages"))
+            if con.execute(sql_text("load/batch_has_stored_pages")).fetchone() == (True,):
+                con.execute(sql_text("load/replace_pages"))
+            con.execute(sql_text("load/replace_errors"))
             for name in TABLE_ORDER:
                 # Table names come from the fixed TABLE_ORDER tuple, never from input.
                 con.execute(f"INSERT INTO {name} BY NAME SELECT * FROM batch_{name}")
