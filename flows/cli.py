@@ -376,16 +376,27 @@ def report(db_path: str, out: str) -> None:
 @main.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
 @click.option("--format", "fmt", type=click.Choice(["json", "text"]), default="json", show_default=True)
-def extract(files: tuple[str, ...], fmt: str) -> None:
-    """Extract and clean saved pages (no database, no Prefect); print one result per page."""
+@click.option("--config", type=click.Path(dir_okay=False), help="TOML file with [[extract.sites]].")
+def extract(files: tuple[str, ...], fmt: str, config: str | None) -> None:
+    """Extract and clean saved pages (no database, no Prefect); print one result per page.
+
+    A page's URL is the one it states (canonical link, og:url), else its file:// URL; site rules from
+    --config match that URL's host.
+    """
     from wenji.tasks.extract import extract_batch
     from wenji.tasks.fetch import fetch_batch
     from wenji.tasks.records import SourceItem
-    from wenji.tasks.settings import FetchConfig
+    from wenji.tasks.sources import CANONICAL_SCAN_BYTES, recovered_url
 
-    items = [SourceItem(url=Path(f).resolve().as_uri(), path=str(Path(f).resolve())) for f in files]
-    pages = fetch_batch(items, FetchConfig())
-    docs = extract_batch(pages.items)
+    settings = _settings(config)
+    items = []
+    for f in files:
+        path = Path(f).resolve()
+        with path.open("rb") as fh:
+            stated = recovered_url(fh.read(CANONICAL_SCAN_BYTES))
+        items.append(SourceItem(url=stated or path.as_uri(), path=str(path)))
+    pages = fetch_batch(items, settings.fetch)
+    docs = extract_batch(pages.items, settings.extract.sites)
     by_url: dict[str, list] = {}
     for d in docs.items:
         by_url.setdefault(d.url, []).append(d)

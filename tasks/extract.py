@@ -25,6 +25,7 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 from wenji.tasks import extract_rules as R
 from wenji.tasks.clean import CJK_CHAR_RE, clean_paragraphs
 from wenji.tasks.records import Doc, Page, PageMeta, StepResult
+from wenji.tasks.site_rules import SiteRule, apply_site_rule, match_site_rule
 from wenji.tasks.split import split_documents
 
 _WS_RE = re.compile(r"[ \t\n\r\f\v]+")
@@ -41,6 +42,7 @@ MAX_DOM_DEPTH = 200
 class Extracted:
     meta: PageMeta
     paragraphs: list[str]  # main-text blocks in order, raw (not yet cleaned)
+    site_rule: str = ""  # "applied" / "missed" (content selector matched nothing) when a site rule matched
 
 
 @dataclass(slots=True)
@@ -51,6 +53,7 @@ class _Line:
     holder: int  # index of the innermost block element
     boiler: bool  # inside nav/footer/aside or a comment/share/related widget
     heading: bool  # held by h1-h3
+    crumb_hint: bool = False  # inside an element marked as a breadcrumb (class/id/aria-label)
 
 
 @dataclass(slots=True)
@@ -59,6 +62,7 @@ class _Element:
     start: int  # first line index held
     end: int = -1  # one past the last line index held
     boiler: bool = False
+    crumb_hint: bool = False
 
 
 @dataclass(slots=True)
@@ -72,6 +76,8 @@ class _Walker:
     _boiler_chars: int = 0
     _stack: list[int] = field(default_factory=list)
     _heading_depth: int = 0
+    _data_cell_depth: int = 0  # > 0 inside a data cell, whose blocks join into the row's line
+    _crumb_depth: int = 0  # > 0 inside an element marked as a breadcrumb
 
     def walk(self, root: LexborNode) -> None:
         self._enter_block(root, boiler=False)
@@ -105,15 +111,20 @@ class _Walker:
         self, node: LexborNode, tag: str, in_link: bool, boiler: bool, in_pre: bool, depth: int
     ) -> None:
         attrs = node.attributes
-        if "hidden" in attrs or R.HIDDEN_STYLE_RE.search(attrs.get("style") or ""):
+        if is_hidden_element(attrs):
             return
         if tag == "br":
-            self._flush()
+            if self._data_cell_depth:
+                self._pieces.append(" ")
+            else:
+                self._flush()
             return
         boiler = boiler or _is_boilerplate_element(tag, attrs)
         in_link = in_link or tag == "a"
         in_pre = in_pre or tag == "pre"
-        if tag in R.BLOCK_TAGS:
+        crumb = has_breadcrumb_hint(attrs)
+        self._crumb_depth += crumb
+        if tag in R.BLOCK_TAGS and not self._data_cell_depth:
             self._enter_block(node, boiler)
             self._heading_depth += tag in R.HEADING_TAGS
             self._children(node, in_link, boiler, in_pre, depth)
@@ -124,20 +135,28 @@ class _Walker:
             if self._pieces:
                 self._pieces.append(R.CELL_SEPARATOR)
             before = len(self.lines)
-            self.elements.append(_Element(tag=tag, start=before, boiler=boiler))
+            self.elements.append(_Element(tag=tag, start=before, boiler=boiler, crumb_hint=self._crumb_depth > 0))
             index = len(self.elements) - 1
             self._stack.append(index)
+            data_cell = is_data_cell(node)
+            self._data_cell_depth += data_cell
             self._children(node, in_link, boiler, in_pre, depth)
+            self._data_cell_depth -= data_cell
             if len(self.lines) > before:
                 self._flush()
             self._stack.pop()
             self.elements[index].end = len(self.lines)
         else:
+            if tag in R.BLOCK_TAGS and self._pieces:  # a block inside a data cell: a word break, not a line
+                self._pieces.append(" ")
             self._children(node, in_link, boiler, in_pre, depth)
+        self._crumb_depth -= crumb
 
     def _enter_block(self, node: LexborNode, boiler: bool) -> None:
         self._flush()
-        self.elements.append(_Element(tag=node.tag or "", start=len(self.lines), boiler=boiler))
+        self.elements.append(
+            _Element(tag=node.tag or "", start=len(self.lines), boiler=boiler, crumb_hint=self._crumb_depth > 0)
+        )
         self._stack.append(len(self.elements) - 1)
 
     def _leave_block(self) -> None:
@@ -177,8 +196,42 @@ class _Walker:
                 holder=holder,
                 boiler=self.elements[holder].boiler or 2 * boiler_chars > chars,
                 heading=self._heading_depth > 0,
+                crumb_hint=self.elements[holder].crumb_hint or self._crumb_depth > 0,
             )
         )
+
+
+def is_data_cell(cell: LexborNode) -> bool:
+    """A table cell of a data table: short text in at most a few blocks, no heading, list, `<pre>` or table.
+
+    Catches the cells of tables inside an article (`<td><p align="center">2024年</p></td>`), whose
+    paragraphs would otherwise put every cell on a line of its own; the row then reads as one line.
+    Misses data cells longer than DATA_CELL_MAX_CHARS (they keep one line per paragraph, the cell's
+    neighbours still share a line) and knowingly treats a short layout cell (a date, a one-line label)
+    as data, which only joins what sits side by side on screen anyway.
+    """
+    chars = blocks = 0
+    for seen, node in enumerate(cell.traverse(include_text=True)):
+        tag = node.tag
+        if seen > R.DATA_CELL_MAX_NODES or (seen and tag in R.LAYOUT_CELL_TAGS):
+            return False
+        if tag == "-text":
+            chars += len(_NONSPACE_RE.findall(node.text_content or ""))
+        elif tag in R.BLOCK_TAGS or tag == "br":
+            blocks += 1
+        if chars > R.DATA_CELL_MAX_CHARS or blocks > R.DATA_CELL_MAX_BLOCKS:
+            return False
+    return True
+
+
+def is_hidden_element(attrs: dict[str, str | None]) -> bool:
+    """An element hidden for good: the `hidden` attribute or an inline `display: none`.
+
+    `visibility: hidden` does not count: script-revealed article bodies use it (WeChat's `#js_content`),
+    and text hidden that way is judged by density like any other. Misses elements hidden by a stylesheet
+    class (`.hide`), which would need CSS evaluation.
+    """
+    return "hidden" in attrs or R.HIDDEN_STYLE_RE.search(attrs.get("style") or "") is not None
 
 
 def _is_boilerplate_element(tag: str, attrs: dict[str, str | None]) -> bool:
@@ -218,6 +271,14 @@ def is_meta_line(text: str) -> bool:
         return False
     if R.META_LINE_START_RE.match(text) is not None or len(R.META_LABEL_RE.findall(text)) >= 2:
         return True
+    return is_byline_line(text)
+
+
+def is_byline_line(text: str) -> bool:
+    """A short dated line with a byline word: "发表于 2024-5-12 20:31:45", "2024-03-20 来源：新华社".
+
+    A date alone is not one (a notice's signature date). Misses bylines with a relative date ("3小时前").
+    """
     return (
         len(text) <= R.DATE_LINE_MAX_CHARS
         and R.DATE_RE.search(text) is not None
@@ -225,9 +286,52 @@ def is_meta_line(text: str) -> bool:
     )
 
 
+def is_counter_line(text: str) -> bool:
+    """View/reply/like counters: "查看: 8526 | 回复: 37", "阅读 1207", "12 主题 240 帖子".
+
+    The whole line must be label-number pairs, so "共有3人参加" or a date stays. Misses counters with
+    words between the pairs ("已有 1.2万 人阅读").
+    """
+    if len(text) > R.COUNTER_LINE_MAX_CHARS or not any(ch.isdigit() for ch in text):
+        return False
+    rest = R.COUNTER_PAIR_RE.sub(" ", text)
+    return not R.COUNTER_SEP_RE.sub("", rest) and R.DATE_RE.search(text) is None
+
+
+def is_photo_credit_line(text: str) -> bool:
+    """A photo credit on its own line under a picture: "新华社记者 张某 摄", "（人民网记者 赵某某摄）".
+
+    Needs a reporter word (记者, 通讯员, 摄影) before the name, so a short sentence ending in 拍摄 stays.
+    Misses credits on the caption's own line ("……赏花。新华社记者 张某 摄"): the caption is text, so the
+    whole line is kept.
+    """
+    return len(text) <= R.PHOTO_CREDIT_MAX_CHARS and R.PHOTO_CREDIT_RE.match(text) is not None
+
+
+def is_attachment_line(text: str) -> bool:
+    """ "附件：2024年度重点任务清单" naming a government document's attachment, often as a download link.
+
+    Catches the line that link density alone would drop as a link list. Misses attachment names listed
+    on lines of their own under a bare "附件：" (those read as a download list and are dropped).
+    """
+    return len(text) <= R.ATTACHMENT_LINE_MAX_CHARS and R.ATTACHMENT_LINE_RE.match(text) is not None
+
+
 def is_link_list_line(line: _Line) -> bool:
     """Lines that are mostly link text: menus, related-article items, tag clouds, pagination."""
-    return line.link_chars > R.LINK_DENSITY_MAX * line.chars
+    return line.link_chars > R.LINK_DENSITY_MAX * line.chars and not is_attachment_line(line.text)
+
+
+def _is_boilerplate_line(line: _Line, text: str) -> bool:
+    """A line that is never main text wherever it sits: widget, link list, metadata, photo credit."""
+    return (
+        line.boiler
+        or is_link_list_line(line)
+        or is_widget_line(text)
+        or is_meta_line(text)
+        or is_photo_credit_line(text)
+        or is_counter_line(text)
+    )
 
 
 def is_teaser_list(lines: list[_Line]) -> bool:
@@ -250,7 +354,7 @@ def is_teaser_list(lines: list[_Line]) -> bool:
 
 def _line_value(line: _Line) -> float:
     """Contribution of one line to its containers' score (module docstring, step 2)."""
-    if line.boiler or is_link_list_line(line) or is_widget_line(line.text) or is_meta_line(line.text):
+    if _is_boilerplate_line(line, line.text):
         return -float(line.chars)
     prose = R.PROSE_PUNCT_RE.search(line.text) is not None
     if not prose and line.chars < R.NEUTRAL_LINE_MAX_CHARS:
@@ -278,21 +382,34 @@ def _compact(text: str) -> str:
     return _WS_RE.sub("", text.replace("\xa0", "").replace("\u3000", ""))
 
 
+def _is_title_line(text: str, title_key: str) -> bool:
+    """The page title repeated above the text, alone or after a bracketed tag ("[经验分享] 标题")."""
+    compact = _compact(text)
+    return compact == title_key or R.TITLE_TAG_PREFIX_RE.sub("", compact) == title_key
+
+
 def _main_lines(walker: _Walker, box: _Element, title: str) -> list[_Line]:
-    """Lines of the chosen container minus boilerplate, the repeated title, and everything after the tail."""
+    """Lines of the chosen container minus boilerplate, the repeated title, and everything after the tail.
+
+    The tail starts at a tail marker (相关文章, 上一篇 …) after some prose, or at a dated byline after a
+    paragraph's worth of prose: the header of the next post in a forum thread or comment list.
+    """
     kept: list[_Line] = []
-    seen_prose = False
+    prose_chars = 0
     title_key = _compact(title)
     for line in walker.lines[box.start : box.end]:
         text = line.text.strip("\xa0\u3000 ")
-        if seen_prose and len(text) <= R.TAIL_MARKER_MAX_CHARS and R.TAIL_MARKER_RE.match(text):
+        if prose_chars and len(text) <= R.TAIL_MARKER_MAX_CHARS and R.TAIL_MARKER_RE.match(text):
             break
-        if line.boiler or is_link_list_line(line) or is_widget_line(text) or is_meta_line(text):
+        if prose_chars >= R.NEXT_POST_MIN_PROSE_CHARS and is_byline_line(text):
+            break
+        if _is_boilerplate_line(line, text):
             continue
-        if not seen_prose and title_key and _compact(text) == title_key:
+        if not prose_chars and title_key and _is_title_line(text, title_key):
             continue
         kept.append(line)
-        seen_prose = seen_prose or R.PROSE_PUNCT_RE.search(text) is not None
+        if R.PROSE_PUNCT_RE.search(text) is not None:
+            prose_chars += line.chars
     return kept
 
 
@@ -497,12 +614,14 @@ def extract_html(html: str, url: str) -> Extracted | None:
     return found if isinstance(found, Extracted) else None
 
 
-def extract_or_reason(html: str, url: str) -> Extracted | NoMainText:
-    """Like `extract_html`, but says why there is no main text."""
+def extract_or_reason(html: str, url: str, site_rules: tuple[SiteRule, ...] = ()) -> Extracted | NoMainText:
+    """Like `extract_html`, but says why there is no main text; `site_rules`: see tasks/site_rules.py."""
     tree = LexborHTMLParser(html)
     root = tree.body
     if root is None:
         return NO_BODY
+    rule = match_site_rule(site_rules, url)
+    pick = apply_site_rule(tree, rule) if rule else None
     walker = _Walker()
     walker.walk(root)
     metas = _meta_map(tree)
@@ -512,13 +631,15 @@ def extract_or_reason(html: str, url: str) -> Extracted | NoMainText:
     site_name = metas.get("og:site_name") or metas.get("application-name") or title_site
     headings = [ln.text for ln in walker.lines if ln.heading and not ln.boiler]
     title = choose_title(html_title, metas.get("og:title"), headings, site_name)
+    title = pick.title if pick and pick.title else title
 
     box = _best_container(walker)
-    if box is None:
+    main, main_box = _picked_container(pick.content) if pick and pick.content else (walker, box)
+    if main_box is None:
         return TOO_LITTLE_TEXT
-    if is_teaser_list([ln for ln in walker.lines[box.start : box.end] if not ln.boiler]):
+    if is_teaser_list([ln for ln in main.lines[main_box.start : main_box.end] if not ln.boiler]):
         return LIST_PAGE
-    lines = _main_lines(walker, box, title)
+    lines = _main_lines(main, main_box, title)
     paragraphs = [ln.text for ln in lines]
     if len(_ALNUM_RE.findall("".join(paragraphs))) < R.MIN_MAIN_TEXT_CHARS:
         return TOO_LITTLE_TEXT
@@ -537,7 +658,8 @@ def extract_or_reason(html: str, url: str) -> Extracted | NoMainText:
     meta = PageMeta(
         url=url,
         title=title,
-        published_at=find_published_at(tree, metas, walker.lines, box.start),
+        published_at=(parse_datetime(pick.published_at) if pick and pick.published_at else None)
+        or find_published_at(tree, metas, walker.lines, box.start if box else 0),
         category_path=category_path,
         tags=_dedupe(tags)[: R.MAX_TAGS],
         site_name=site_name,
@@ -545,21 +667,35 @@ def extract_or_reason(html: str, url: str) -> Extracted | NoMainText:
             "".join(paragraphs), html_node.attributes.get("lang") if html_node else None
         ),
     )
-    return Extracted(meta=meta, paragraphs=paragraphs)
+    site_rule = "" if pick is None else "applied" if pick.content else "missed"
+    return Extracted(meta=meta, paragraphs=paragraphs, site_rule=site_rule)
 
 
-def extract_batch(pages: list[Page]) -> StepResult[Doc]:
-    """Extract -> clean -> split every page into documents; one bad page is an error row, never a raise."""
+def _picked_container(nodes: list[LexborNode]) -> tuple[_Walker, _Element]:
+    """The lines of a site rule's content nodes, read as one container (tasks/site_rules.py)."""
+    walker = _Walker()
+    for node in nodes:
+        walker.walk(node)
+    return walker, _Element(tag="div", start=0, end=len(walker.lines))
+
+
+def extract_batch(pages: list[Page], site_rules: tuple[SiteRule, ...] = ()) -> StepResult[Doc]:
+    """Extract -> clean -> split every page into documents; one bad page is an error row, never a raise.
+
+    `site_rules` (tasks/site_rules.py) are counted as `site_rule_applied` / `site_rule_missed`.
+    """
     result: StepResult[Doc] = StepResult()
     for page in pages:
         result.counters["pages"] += 1
         try:
-            extracted = extract_or_reason(page.text, page.final_url or page.url)
+            extracted = extract_or_reason(page.text, page.final_url or page.url, site_rules)
             if isinstance(extracted, NoMainText):
                 result.reject(page.url, "extract", extracted.kind, extracted.message)
                 continue
+            if extracted.site_rule:
+                result.counters[f"site_rule_{extracted.site_rule}"] += 1
             meta = extracted.meta
-            pieces = split_documents(meta.title, clean_paragraphs(extracted.paragraphs))
+            pieces = split_documents(meta.title, clean_paragraphs(extracted.paragraphs, result.counters))
         except Exception as exc:  # a parser fault on one page must not stop the batch
             result.reject(page.url, "extract", "extract_failed", f"{type(exc).__name__}: {exc}")
             continue

@@ -30,10 +30,21 @@ BLOCK_TAGS = frozenset(
         "body", "html", "details", "summary", "legend",
     }
 )  # fmt: skip
-# Table cells: a row of short cells becomes one line ("项目 | 金额"); cells holding paragraphs (layout tables
-# on government sites) still break into lines because their <p>/<div> children are blocks.
+# Table cells: a row of data cells becomes one line, cells joined by CELL_SEPARATOR ("2024年 | 123 | 55"), so a
+# table reads as one row per line. " | " rather than a tab: cleaning folds tabs into spaces, and a bar survives
+# cleaning and reads as a column break to people and to later steps alike.
 CELL_TAGS = frozenset({"td", "th"})
 CELL_SEPARATOR = " | "
+# A data cell (see `is_data_cell`) is short: its blocks (`<p align="center">`, `<br>`) join into one cell
+# text. Longer cells, or cells holding a heading, list, preformatted text or a table, are layout cells (old
+# government and 范文 sites put the whole page in a table), whose blocks stay lines of their own. Table header
+# cells run to ~30 characters; two short paragraphs of a layout cell already pass 80, article cells run to
+# thousands. A longer data cell is not lost: it only gets a line of its own.
+DATA_CELL_MAX_CHARS = 80
+DATA_CELL_MAX_BLOCKS = 4
+# Nodes looked at before giving up on a cell (keeps the check O(1) per cell on huge layout cells).
+DATA_CELL_MAX_NODES = 60
+LAYOUT_CELL_TAGS = frozenset({"table", "td", "th", "li", "pre", "h1", "h2", "h3"})
 # Block containers that may be chosen as the main-text container.
 CONTAINER_TAGS = frozenset(
     {"div", "td", "article", "section", "main", "body", "center", "table", "tbody", "form"}
@@ -52,7 +63,10 @@ BOILERPLATE_ATTR_RE = re.compile(
 )
 # Never treat these as boilerplate widgets even if their class says so (`<body class="nav-open">`).
 NEVER_BOILERPLATE_TAGS = frozenset({"html", "body", "main", "article"})
-HIDDEN_STYLE_RE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
+# Inline styles that hide an element for good. `visibility: hidden` is deliberately absent: pages that reveal
+# their text by script once it is laid out (WeChat's `#js_content`, fade-in article bodies) ship the whole
+# article under it, while widgets are hidden with `display: none`.
+HIDDEN_STYLE_RE = re.compile(r"display\s*:\s*none", re.IGNORECASE)
 
 # ------------------------------------------------------------------------------------------- line scoring
 
@@ -83,7 +97,7 @@ META_LABEL_RE = re.compile(
     r"来源|信息来源|文章来源|稿件来源|作者|编辑|责任编辑|审核|审校|校对|供稿|浏览次数|浏览量|阅读次数|阅读量|"
     r"点击数|点击量|点击|浏览|阅读|字号|字体|影响了|发布者|发布人|发布机构|发文机关|索\s*引\s*号|"
     r"主题分类|主题词|成文日期|发文字号|文\s*号|有\s*效\s*性|公开方式|公开范围|所属机构|体裁分类|"
-    r"组配分类|服务对象|信息分类|生效日期|废止日期)\s*[:：]"
+    r"组配分类|服务对象|信息分类|生效日期|废止日期|责编|制定机关|法律性质|时效性|效力位阶|效力级别|公布日期|施行日期)\s*[:：]"
 )
 # A byline: a short line with a full date and a word such as 发表/来源/阅读
 # ("发表于 2023年11月5日 · 阅读(3562)").
@@ -94,8 +108,8 @@ META_LINE_MAX_CHARS = 90
 # "发布时间" style lines must start with a label; bare "时间：" only counts when a second label follows.
 META_LINE_START_RE = re.compile(
     r"^[\[【（(]?\s*(?:发布时间|发布日期|发表时间|发表日期|更新时间|发稿时间|来源|信息来源|文章来源|稿件来源|"
-    r"作者|编辑|责任编辑|浏览次数|阅读次数|点击数|字号|发布者|发布机构|发文机关|索\s*引\s*号|主题分类|"
-    r"成文日期|发文字号|有\s*效\s*性|公开方式|所属机构)\s*[:：]"
+    r"作者|编辑|责任编辑|责编|浏览次数|阅读次数|点击数|字号|发布者|发布机构|发文机关|索\s*引\s*号|主题分类|"
+    r"成文日期|发文字号|有\s*效\s*性|公开方式|所属机构|制定机关|公布日期|施行日期)\s*[:：]"
 )
 
 # Short lines that are widgets whatever their position: share bars, print/close links, font-size pickers,
@@ -104,7 +118,7 @@ WIDGET_LINE_RES = (
     re.compile(r"^(?:当前位置|您的位置|您现在的位置|你的位置|你现在的位置|现在位置|所在位置|位置)\s*[:：]"),
     re.compile(r"^(?:首\s*页|网站首页|主页)\s*[>›»→＞/]"),
     re.compile(
-        r"分享到|一键分享|扫一扫|扫描二维码|微信扫|打印本页|打印此页|关闭窗口|关闭本页|收藏本页|加入收藏"
+        r"分享到|一键分享|扫一扫|扫描二维码|识别二维码|长按二维码|微信扫|打印本页|打印此页|关闭窗口|关闭本页|收藏本页|加入收藏"
     ),
     re.compile(r"【?\s*字体\s*[:：]?\s*[\[【]?\s*大\s*[\]】]?\s*[\[【]?\s*中\s*[\]】]?\s*[\[【]?\s*小"),
     re.compile(
@@ -115,6 +129,14 @@ WIDGET_LINE_RES = (
     re.compile(r"^(?:上一篇|下一篇|上一页|下一页|上篇|下篇|返回列表|返回顶部|返回首页)"),
     re.compile(r"^共\s*\d+\s*页"),
     re.compile(r"^(?:本文|文章)?(?:链接|地址|网址)\s*[:：]\s*https?://"),
+    # News sites' correction link next to the editor's name: "【纠错】 【责任编辑:李某】".
+    re.compile(r"^[\[【]\s*纠错\s*[\]】]"),
+    # The print-edition reference under a reprinted article: "《 人民日报 》（ 2024年03月25日 13 版）".
+    re.compile(r"^《\s*[^》]{2,15}\s*》\s*[（(][^）)]{0,30}\d+\s*版\s*[）)]$"),
+    # 范文 portals' lead-in before the text: "以下是小编为大家收集的……，仅供参考，欢迎大家阅读。"
+    re.compile(
+        r"^(?:以下|下面|本文)是?[^。！]{0,20}(?:小编|本站)[^。！]{0,60}(?:整理|收集|搜集|分享|推荐|带来|精选)"
+    ),
 )
 WIDGET_LINE_MAX_CHARS = 120
 
@@ -127,6 +149,32 @@ TAIL_MARKER_RE = re.compile(
     r"上一篇|下一篇|分享到)"
 )
 TAIL_MARKER_MAX_CHARS = 80
+# A dated byline ("沙发 发表于 2024-5-12 20:45:10") after this much prose opens the next post or comment of a
+# thread, so it ends the main text. Below it the byline still belongs to the article's own header (a title
+# with a comma counts as prose, so the threshold must exceed a title's length).
+NEXT_POST_MIN_PROSE_CHARS = 100
+
+# Counters: a short line made only of label-number pairs ("查看: 8526 | 回复: 37", "阅读 1207 在看 12",
+# "12 主题 240 帖子"). Labels are 1-4 Chinese characters; a number before its label needs a space, so
+# dates and quantities ("3月29日", "2023年") are not counters, nor are numbered headings ("1. 需求").
+COUNTER_PAIR_RE = re.compile(
+    r"(?:[\u4e00-\u9fff]{1,4}\s*[:：]?\s*\d+(?:[.,]\d+)*\s*[万千wkK]?|\d+(?:[.,]\d+)*\s+[\u4e00-\u9fff]{1,4})"
+)
+COUNTER_SEP_RE = re.compile(r"[\s|｜/·•]+")
+COUNTER_LINE_MAX_CHARS = 40
+# A forum or column tag before a repeated title: "[经验分享] 申论从52到71……", "【原创】……".
+TITLE_TAG_PREFIX_RE = re.compile(r"^[\[【][^\]】]{1,8}[\]】]")
+
+# Photo credits under a picture: "新华社记者 张某 摄", "（人民网记者 赵某某摄）", "图/通讯员 李四 摄影".
+PHOTO_CREDIT_RE = re.compile(
+    r"^[（(【\[]?\s*(?:图\s*[/／:：]?\s*)?[^\s，。；！？,;]{0,10}(?:记者|通讯员|摄影师?|特约摄影)\s*[:：]?\s*"
+    r"[\u4e00-\u9fff×·、\s]{1,20}?\s*摄(?:影)?\s*[）)】\]]?$"
+)
+PHOTO_CREDIT_MAX_CHARS = 40
+# "附件：2024年度重点任务清单" inside a government document names its attachment; the name is often a download
+# link, which must not make the line read as a link list.
+ATTACHMENT_LINE_RE = re.compile(r"^附\s*件\s*\d*\s*[:：]\s*\S")
+ATTACHMENT_LINE_MAX_CHARS = 100
 
 # Breadcrumb: a labelled line ("当前位置：首页 > 范文大全 > 讲话稿 > 正文")
 # or one starting at 首页 with arrows.
@@ -136,7 +184,21 @@ BREADCRUMB_LABEL_RE = re.compile(
 BREADCRUMB_START_RE = re.compile(r"^(?:首\s*页|网站首页|主页)\s*-*[>›»→＞]")
 BREADCRUMB_SEP_RE = re.compile(r"\s*(?:-+>|=>|>>|[>›»→＞/]|&gt;)\s*")
 # Dropped from the path: the site root (every page has it) and trailing "this page" words.
-BREADCRUMB_ROOTS = frozenset({"首页", "网站首页", "主页", "首 页", "Home", "home"})
+BREADCRUMB_ROOTS = frozenset({"首页", "网站首页", "主页", "首 页", "首頁", "主頁", "網站首頁", "Home", "home", "HOME"})
+# Unlabelled breadcrumbs ("新闻中心 > 国内新闻 > 正文") are recognised by shape (`parse_unlabelled_breadcrumb`).
+# Arrow separators are breadcrumb-only; "/" also splits menus and dates, so it needs a breadcrumb class.
+BREADCRUMB_ARROW_RE = re.compile(r"\s*(?:-+>|=>|>>|[>›»→＞]|&gt;)\s*")
+BREADCRUMB_SLASH_RE = re.compile(r"\s+/\s+|(?<=\S)/(?=\S)")
+# Supporting evidence on the element (or an ancestor): class/id words CMSs use for the "you are here" line
+# (crumb, 面包屑 mianbaoxie/mbx, 位置 weizhi/dqwz, location, position, path) or aria-label="breadcrumb".
+BREADCRUMB_ATTR_RE = re.compile(
+    r"crumb|mianbao|(?:^|[\s_-])(?:mbx|weizhi|dqwz|location|position|path|curpath|pathnav)(?:$|[\s_-])",
+    re.IGNORECASE,
+)
+# A breadcrumb has a root and at least one section; more than this many steps is a menu.
+BREADCRUMB_MAX_PARTS = 7
+# Section names are short ("国内新闻", "政策文件"); the last step may be the article title itself.
+BREADCRUMB_PART_MAX_CHARS = 16
 BREADCRUMB_LEAVES = frozenset(
     {"正文", "内容", "详情", "阅读文章", "文章内容", "正文内容", "浏览文章", "查看文章"}
 )

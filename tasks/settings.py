@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass, field, fields, is_dataclass, replace
+from dataclasses import MISSING, dataclass, field, fields, is_dataclass, replace
 from pathlib import Path
 from typing import Any, get_type_hints
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from wenji import __version__
+from wenji.tasks.site_rules import SiteRule, selector_problem
 
 DEFAULT_USER_AGENT = f"wenji/{__version__} (+https://github.com/wenji-etl/wenji; Chinese document ETL)"
 
@@ -34,6 +35,9 @@ class FetchConfig:
     allow_private: bool = False  # loopback/private/link-local addresses; the demo and tests turn it on
     respect_robots: bool = True  # robots.txt rules for the token "wenji" (else the `*` group)
     min_delay: float = 0.0  # seconds between request starts to one host; set ~1.0 for real sites
+    # A stored page whose sitemap <lastmod> is older than our copy is not requested again (off: every
+    # stored page gets a conditional request, for sites whose sitemaps don't keep lastmod up to date).
+    trust_sitemap_lastmod: bool = True
 
 
 @dataclass(slots=True, frozen=True)
@@ -67,6 +71,25 @@ class CrawlConfig:
 
 
 @dataclass(slots=True, frozen=True)
+class ExtractConfig:
+    """Optional per-site CSS rules (`[[extract.sites]]`, see tasks/site_rules.py); none by default."""
+
+    sites: tuple[SiteRule, ...] = ()
+
+    def __post_init__(self) -> None:
+        for i, rule in enumerate(self.sites):
+            if not rule.host.strip():
+                raise SettingsError(f"extract.sites[{i}].host: expected a host name such as www.gov.cn")
+            named = [("content", rule.content), ("title", rule.title), ("published_at", rule.published_at)]
+            named += [(f"remove[{j}]", sel) for j, sel in enumerate(rule.remove)]
+            for key, selector in named:
+                if (selector or key == "content") and (problem := selector_problem(selector)):
+                    raise SettingsError(
+                        f"extract.sites[{i}].{key}: {selector!r} is no valid CSS selector ({problem})"
+                    )
+
+
+@dataclass(slots=True, frozen=True)
 class Settings:
     db_path: str = "data/wenji.duckdb"
     batch_size: int = 200  # pages per batch: one worker task and one load transaction each
@@ -75,6 +98,7 @@ class Settings:
     segment: SegmentConfig = field(default_factory=SegmentConfig)
     enrich: EnrichConfig = field(default_factory=EnrichConfig)
     crawl: CrawlConfig = field(default_factory=CrawlConfig)
+    extract: ExtractConfig = field(default_factory=ExtractConfig)
     sources: tuple[str, ...] = ()  # what `wenji run` without SOURCE and the scheduled refresh process
     schedule_cron: str = "0 3 * * *"  # the daily refresh of `wenji serve` and prefect.yaml: 03:00
     schedule_timezone: str = "Asia/Shanghai"  # IANA name; cron times are read in this zone
@@ -94,6 +118,10 @@ def _coerce(key: str, value: Any, expected: Any) -> Any:
             raise SettingsError(f"{key}: expected a table, got {type(value).__name__}")
         return _build(expected, value, prefix=f"{key}.")
     origin = getattr(expected, "__origin__", None)
+    if origin is tuple and is_dataclass(item := expected.__args__[0]):
+        if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+            raise SettingsError(f"{key}: expected an array of tables ([[{key}]]), got {value!r}")
+        return tuple(_build(item, v, prefix=f"{key}[{i}].") for i, v in enumerate(value))
     if origin is tuple:
         if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
             raise SettingsError(f"{key}: expected a list of strings, got {value!r}")
@@ -115,6 +143,9 @@ def _build(cls: type, values: dict[str, Any], prefix: str = "") -> Any:
     unknown = sorted(set(values) - known)
     if unknown:
         raise SettingsError(f"{prefix}{unknown[0]}: unknown setting (known: {', '.join(sorted(known))})")
+    required = [f.name for f in fields(cls) if f.default is MISSING and f.default_factory is MISSING]
+    if missing := [name for name in required if name not in values]:
+        raise SettingsError(f"{prefix}{missing[0]}: required setting is missing")
     return cls(**{k: _coerce(prefix + k, v, hints[k]) for k, v in values.items()})
 
 

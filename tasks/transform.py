@@ -37,7 +37,7 @@ def transform_batch(
     `prior_errors` (from fetch) and `unchanged_urls` (fetched, same content as stored) ride along so
     that the batch's errors are written in the same transaction as its rows.
     """
-    docs = extract_batch(list(pages))
+    docs = extract_batch(list(pages), settings.extract.sites)
     segmented = segment_batch(docs.items, settings.segment)
     enriched = enrich.enrich_all(segmented.items, settings.enrich)
     errors = [*prior_errors, *docs.errors, *segmented.errors, *enriched.errors]

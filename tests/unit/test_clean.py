@@ -212,3 +212,9 @@ def test_clean_output_has_no_empty_or_padded_lines(paragraphs: list[str]) -> Non
     for para in clean_paragraphs(paragraphs):
         assert para == para.strip()
         assert not is_punctuation_only(para)
+
+
+def test_comma_after_parenthesised_chinese_becomes_full_width_in_one_pass() -> None:
+    once = clean_paragraphs(["反映较多的问题(如页面卡顿、认证失败等),以及老年人的使用困难。"])
+    assert once == ["反映较多的问题（如页面卡顿、认证失败等），以及老年人的使用困难。"]
+    assert clean_paragraphs(once) == once
