@@ -64,13 +64,14 @@ def _mixed(i: int, rng: random.Random, base: list[make_site.Article]) -> make_si
 def generate(n: int, out: Path, seed: int = 20241125) -> Path:
     """Write N article pages, their sitemap(s) and `_headers.json` under `out`; returns `out`."""
     done = out / ".complete"
-    if done.exists() and done.read_text() == f"{n} {seed}":
+    marker = f"{n} {seed} lastmod"  # corpora written before sitemaps carried <lastmod> are rewritten
+    if done.exists() and done.read_text() == marker:
         return out
     rng = random.Random(seed)
     base = _base_articles()
     recent: list[make_site.Article] = []
     headers: dict[str, dict[str, str]] = {}
-    urls: list[str] = []
+    urls: list[tuple[str, str]] = []
     for i in range(n):
         a = _mixed(i, rng, base)
         recent = [*recent[-(NEIGHBOURS - 1) :], a]
@@ -84,19 +85,20 @@ def generate(n: int, out: Path, seed: int = 20241125) -> Path:
         path.write_bytes(data)
         if a.declare == "http-header":
             headers[a.url] = {"Content-Type": f"text/html; charset={a.declared_as}"}
-        urls.append(a.url)
+        urls.append((a.url, f"{a.date:%Y-%m-%d}"))
     (out / "_headers.json").write_text(json.dumps(headers), encoding="utf-8")
     _write_sitemaps(out, urls)
-    done.write_text(f"{n} {seed}")
+    done.write_text(marker)
     return out
 
 
-def _write_sitemaps(out: Path, urls: list[str]) -> None:
+def _write_sitemaps(out: Path, urls: list[tuple[str, str]]) -> None:
+    """Sitemaps of (path, lastmod) pairs; lastmod is the article's date, as CMSs write it."""
     chunks = [urls[i : i + SITEMAP_MAX_URLS] for i in range(0, len(urls), SITEMAP_MAX_URLS)]
     names = []
     for k, chunk in enumerate(chunks):
         name = f"sitemap-{k + 1}.xml"
-        body = "".join(f"<url><loc>{ORIGIN}{u}</loc></url>\n" for u in chunk)
+        body = "".join(f"<url><loc>{ORIGIN}{u}</loc><lastmod>{d}</lastmod></url>\n" for u, d in chunk)
         (out / name).write_text(
             f'<?xml version="1.0" encoding="UTF-8"?>\n'
             f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n{body}</urlset>\n',

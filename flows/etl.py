@@ -33,7 +33,7 @@ from wenji.flows.assets import table_asset
 from wenji.tasks import load as loader
 from wenji.tasks.crawl import resolve_and_discover
 from wenji.tasks.enrich import duplicates
-from wenji.tasks.fetch import fetch_batch
+from wenji.tasks.fetch import fetch_batch, unchanged_by_lastmod
 from wenji.tasks.load import TABLE_ORDER, BatchTables, RunCounts, to_tables
 from wenji.tasks.records import ErrorRecord, Page, SourceItem, StepResult
 from wenji.tasks.settings import CrawlConfig, FetchConfig, Settings, load_settings
@@ -324,8 +324,17 @@ def _fetched_batches(
     carry_errors = list(resolved.errors)  # resolve errors ride with the first batch's transaction
     for batch_no, items_batch in enumerate(_batches(items, settings.batch_size), start=1):
         with tally.timed("fetch"):
-            validators = loader.stored_validators(settings.db_path, [i.url for i in items_batch])
-            fetched = fetch(items_batch, settings.fetch, batch_no, validators)
+            stored = loader.stored_state(settings.db_path, [i.url for i in items_batch])
+            todo, kept = (
+                unchanged_by_lastmod(items_batch, stored.fetched_at)
+                if settings.fetch.trust_sitemap_lastmod
+                else (items_batch, [])
+            )
+            # Pages left alone were not looked at: nothing about them is written, not even their errors.
+            tally.counts.pages_unchanged += len(kept)
+            if not todo and not carry_errors:
+                continue
+            fetched = fetch(todo, settings.fetch, batch_no, stored.validators) if todo else StepResult()
             changed, unchanged = skip_unchanged(settings.db_path, fetched.items, batch_no)
         yield _Batch(batch_no, changed, [*carry_errors, *fetched.errors], unchanged)
         carry_errors = []

@@ -72,6 +72,8 @@ class SourceItem:
 
     url: str  # normalised URL; for local files the recovered URL or a file:// URL
     path: str | None = None  # set when the page is read from disk instead of the network
+    # From the sitemap's <lastmod>: the latest moment the page can have changed (see sources.lastmod_bound).
+    changed_by: datetime | None = None
 
 
 @dataclass(slots=True, frozen=True)

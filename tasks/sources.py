@@ -21,7 +21,8 @@ from __future__ import annotations
 import re
 import zlib
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
 from html import unescape
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -52,6 +53,12 @@ SAVED_PAGE_SUFFIXES = frozenset({".html", ".htm", ".shtml"})
 _SITEMAP_SUFFIXES = (".xml", ".xml.gz")
 _GZIP_MAGIC = b"\x1f\x8b"
 _LOC = re.compile(rb"<loc>\s*(.*?)\s*</loc>", re.IGNORECASE | re.DOTALL)
+_URL_ENTRY = re.compile(rb"<url>(.*?)</url>", re.IGNORECASE | re.DOTALL)
+_LASTMOD = re.compile(rb"<lastmod>\s*(.*?)\s*</lastmod>", re.IGNORECASE | re.DOTALL)
+# A date without a time, or a time without a zone, could be in any time zone: the page may have changed up
+# to the end of that day anywhere (UTC-12), so the bound is pushed that far; a little re-fetching is cheaper
+# than a missed change.
+_ZONELESS_MARGIN = timedelta(hours=12)
 
 
 class _Unresolvable(Exception):
@@ -65,6 +72,7 @@ class _Unresolvable(Exception):
 class _Sitemap:
     is_index: bool  # <sitemapindex>: `locs` are more sitemaps; <urlset>: `locs` are pages
     locs: list[str]
+    lastmods: dict[str, datetime] = field(default_factory=dict)  # page loc -> lastmod_bound, when given
 
 
 def _is_http(text: str) -> bool:
@@ -103,6 +111,47 @@ def _local_name(tag: str) -> str:
     return tag.rsplit("}", 1)[-1].lower()
 
 
+def lastmod_bound(value: str) -> datetime | None:
+    """The latest moment (UTC) a sitemap <lastmod> (W3C datetime) says the page can have changed, or None.
+
+    "2024-03-29" → 2024-03-30 12:00 UTC (the end of that day in the last time zone); a zoned time is taken
+    as is. Unparseable values (and year-month only) give None: the page is then checked as usual.
+    """
+    text = value.strip()
+    try:
+        if len(text) == 10:
+            day = date.fromisoformat(text)
+            return datetime(day.year, day.month, day.day, tzinfo=UTC) + timedelta(days=1) + _ZONELESS_MARGIN
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC) + _ZONELESS_MARGIN
+    return moment.astimezone(UTC)
+
+
+def _lastmods_by_pattern(data: bytes) -> dict[str, datetime]:
+    found: dict[str, datetime] = {}
+    for entry in _URL_ENTRY.findall(data):
+        loc, lastmod = _LOC.search(entry), _LASTMOD.search(entry)
+        bound = lastmod_bound(lastmod.group(1).decode("ascii", "replace")) if loc and lastmod else None
+        if loc and bound:
+            found[unescape(loc.group(1).decode("utf-8", "replace"))] = bound
+    return found
+
+
+def _lastmods_of(root: ElementTree.Element) -> dict[str, datetime]:
+    found: dict[str, datetime] = {}
+    for entry in root:
+        if _local_name(entry.tag) != "url":
+            continue
+        fields = {_local_name(child.tag): (child.text or "").strip() for child in entry}
+        bound = lastmod_bound(fields.get("lastmod", ""))
+        if fields.get("loc") and bound:
+            found[fields["loc"]] = bound
+    return found
+
+
 def parse_sitemap(data: bytes, where: str) -> _Sitemap | None:
     """The entries of a sitemap (gzipped or not), or None if `data` is not a sitemap at all.
 
@@ -118,12 +167,14 @@ def parse_sitemap(data: bytes, where: str) -> _Sitemap | None:
         if b"<urlset" not in head and b"<sitemapindex" not in head:
             raise _Unresolvable("resolve_bad_sitemap", f"{where} is not valid XML ({exc})") from None
         locs = [unescape(m.decode("utf-8", "replace")) for m in _LOC.findall(data)]
-        return _Sitemap(is_index=b"<sitemapindex" in head, locs=locs)
+        is_index = b"<sitemapindex" in head
+        return _Sitemap(is_index, locs, {} if is_index else _lastmods_by_pattern(data))
     kind = _local_name(root.tag)
     if kind not in ("urlset", "sitemapindex"):
         return None
     locs = [(el.text or "").strip() for el in root.iter() if _local_name(el.tag) == "loc"]
-    return _Sitemap(is_index=kind == "sitemapindex", locs=[loc for loc in locs if loc])
+    is_index = kind == "sitemapindex"
+    return _Sitemap(is_index, [loc for loc in locs if loc], {} if is_index else _lastmods_of(root))
 
 
 def _download(client: httpx.Client, url: str, cfg: FetchConfig) -> bytes:
@@ -169,10 +220,10 @@ def _read_sitemap_source(source: str, client: httpx.Client, cfg: FetchConfig) ->
 
 def _walk_sitemap(
     root: str, client: httpx.Client, cfg: FetchConfig, result: StepResult[SourceItem], page_if_not: bool
-) -> Iterator[str]:
-    """Page URLs from a sitemap and the sitemaps it indexes. A child that fails is one error row; its
-    siblings still count. With `page_if_not` (a URL only suspected of being a sitemap by its name), a
-    root whose body is not a sitemap is yielded as a page instead of reported."""
+) -> Iterator[SourceItem]:
+    """Pages from a sitemap and the sitemaps it indexes, with their <lastmod>. A child that fails is one
+    error row; its siblings still count. With `page_if_not` (a URL only suspected of being a sitemap by
+    its name), a root whose body is not a sitemap is yielded as a page instead of reported."""
     queue: list[tuple[str, int]] = [(root, 0)]
     visited: set[str] = set()
     while queue:
@@ -185,13 +236,13 @@ def _walk_sitemap(
             sitemap = parse_sitemap(_read_sitemap_source(source, client, cfg), source)
         except _Unresolvable as exc:
             if as_page and exc.kind == "resolve_bad_sitemap":
-                yield root
+                yield SourceItem(url=root)
             else:
                 result.reject(source, "resolve", exc.kind, exc.message)
             continue
         if sitemap is None:
             if as_page:
-                yield root
+                yield SourceItem(url=root)
             else:
                 result.reject(
                     source,
@@ -209,7 +260,7 @@ def _walk_sitemap(
                     loc, "resolve", "resolve_bad_url", f"{source} lists {loc!r}, not an http(s) URL"
                 )
             elif not sitemap.is_index:
-                yield loc
+                yield SourceItem(url=normalize_url(loc), changed_by=sitemap.lastmods.get(loc))
             elif depth + 1 < MAX_SITEMAP_DEPTH:
                 queue.append((normalize_url(loc), depth + 1))
             else:
@@ -271,8 +322,7 @@ def _from_url(
 ) -> Iterator[SourceItem]:
     if _may_be_sitemap(url):
         named_xml = urlsplit(url).path.lower().endswith(_SITEMAP_SUFFIXES)
-        for loc in _walk_sitemap(normalize_url(url), client, cfg, result, page_if_not=not named_xml):
-            yield SourceItem(url=normalize_url(loc))
+        yield from _walk_sitemap(normalize_url(url), client, cfg, result, page_if_not=not named_xml)
     else:
         yield SourceItem(url=normalize_url(url))
 
@@ -302,8 +352,7 @@ def _from_spec(
     elif path.suffix.lower() in SAVED_PAGE_SUFFIXES:
         yield _saved_page(path)
     elif path.name.lower().endswith(_SITEMAP_SUFFIXES):
-        for loc in _walk_sitemap(str(path), client, cfg, result, page_if_not=False):
-            yield SourceItem(url=normalize_url(loc))
+        yield from _walk_sitemap(str(path), client, cfg, result, page_if_not=False)
     else:
         try:
             lines = _read_url_list(path)

@@ -1,5 +1,5 @@
--- ETag / Last-Modified stored for the URLs of the next batch: their requests become conditional.
-SELECT p.page_id, p.etag, p.last_modified
+-- What is stored about the URLs of the next batch: ETag / Last-Modified make their requests conditional,
+-- and fetched_at lets a page whose sitemap <lastmod> is older than our copy skip the request altogether.
+SELECT p.page_id, p.etag, p.last_modified, p.fetched_at
 FROM pages AS p
-WHERE p.page_id IN (SELECT page_id FROM batch_page_ids)
-  AND (p.etag IS NOT NULL OR p.last_modified IS NOT NULL);
+WHERE p.page_id IN (SELECT page_id FROM batch_page_ids);

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
@@ -91,3 +92,43 @@ def test_second_run_sends_conditional_requests_and_changed_page_is_replaced(
     with open_db(db_path, read_only=True) as con:
         etags = dict(con.execute("SELECT url, etag FROM pages").fetchall())
     assert etags == {**{url: '"v1"' for url in sources}, base + EDITED: '"v2"'}
+
+
+def test_sitemap_lastmod_older_than_stored_copy_skips_the_request(prefect_api: str, tmp_path: Path) -> None:
+    """A re-run over a sitemap requests only pages whose <lastmod> is newer than the stored copy."""
+    from wenji.flows.etl import run_etl
+
+    settings = load_settings(None, db_path=str(tmp_path / "wenji.duckdb"), batch_size=2)
+    settings = with_fetch(settings, allow_private=True, retries=0)
+    site = VersionedSite()
+    lastmod = dict.fromkeys(PAGES, "2024-03-29")
+
+    def sitemap(h: BaseHTTPRequestHandler) -> None:
+        entries = "".join(
+            f"<url><loc>{base}{p}</loc><lastmod>{d}</lastmod></url>" for p, d in lastmod.items()
+        )
+        body = f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{entries}</urlset>'.encode()
+        h.send_response(200)
+        h.send_header("Content-Type", "application/xml")
+        h.send_header("Content-Length", str(len(body)))
+        h.end_headers()
+        h.wfile.write(body)
+
+    with serve(routes={**dict.fromkeys(PAGES, site), "/sitemap.xml": sitemap}) as base:
+        first = run_etl([base + "/sitemap.xml"], settings)
+        second = run_etl([base + "/sitemap.xml"], settings)
+        answers_after_second = Counter(site.answers)
+        site.version[EDITED] = 2
+        lastmod[EDITED] = (datetime.now(UTC) + timedelta(minutes=5)).isoformat(timespec="seconds")
+        third = run_etl([base + "/sitemap.xml"], settings)
+        untrusting = run_etl([base + "/sitemap.xml"], with_fetch(settings, trust_sitemap_lastmod=False))
+
+    assert first.counts.pages_fetched == 3
+    assert answers_after_second == Counter({200: 3})  # the second run sent no page request at all
+    assert (second.counts.pages_fetched, second.counts.pages_unchanged) == (0, 3)
+    assert (third.counts.pages_fetched, third.counts.pages_unchanged) == (1, 2)
+    # Not trusting lastmod: every page is asked again, conditionally (its lastmod is in the future, so the
+    # edited page would be asked either way).
+    assert (untrusting.counts.pages_fetched, untrusting.counts.pages_unchanged) == (0, 3)
+    assert site.answers == Counter({200: 3 + 1, 304: 3})
+    assert dict(_docs(settings.db_path))[base + EDITED] >= 1
