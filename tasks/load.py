@@ -447,14 +447,28 @@ def stored_hashes(db_path: str | Path, page_ids: Sequence[str]) -> dict[str, str
         return dict(con.execute(sql_text("load/stored_hashes")).fetchall())
 
 
-def stored_validators(db_path: str | Path, urls: Sequence[str]) -> dict[str, tuple[str | None, str | None]]:
-    """Normalised URL -> (ETag, Last-Modified) stored for it, for conditional requests; URLs without
-    a stored page or without either validator are left out."""
+@dataclass(slots=True)
+class StoredState:
+    """What the database holds about a batch's URLs before it is fetched."""
+
+    validators: dict[str, tuple[str | None, str | None]]  # URL -> (ETag, Last-Modified), when either is set
+    fetched_at: dict[str, datetime]  # URL -> when its stored copy was fetched
+
+
+def stored_state(db_path: str | Path, urls: Sequence[str]) -> StoredState:
+    """Validators for conditional requests and fetch times of the stored copies of `urls` (normalised);
+    URLs without a stored page are left out."""
     by_id = {page_id_for(url): url for url in urls}
     with open_db(db_path) as con:
         con.register("batch_page_ids", pa.table({"page_id": pa.array(list(by_id), _STR)}))
         rows = con.execute(sql_text("load/stored_validators")).fetchall()
-    return {by_id[page_id]: (etag, last_modified) for page_id, etag, last_modified in rows}
+    state = StoredState({}, {})
+    for page_id, etag, last_modified, fetched_at in rows:
+        url = by_id[page_id]
+        state.fetched_at[url] = fetched_at
+        if etag is not None or last_modified is not None:
+            state.validators[url] = (etag, last_modified)
+    return state
 
 
 def start_run(db_path: str | Path, run_id: str, sources: Sequence[str], settings: Settings) -> None:
@@ -572,7 +586,9 @@ def stored_pages(
 
 def split_unchanged(db_path: str | Path, pages: Sequence[Page]) -> tuple[list[Page], list[str]]:
     """Pages whose raw bytes differ from the stored ones (to process), and URLs of those that don't:
-    the same content hash, or a 304 answer to a conditional request (see `stored_validators`)."""
+    the same content hash, or a 304 answer to a conditional request (see `stored_state`)."""
+    if not pages:
+        return [], []
     stored = stored_hashes(db_path, [p.page_id for p in pages])
     same = {p.page_id for p in pages if p.status == 304 or stored.get(p.page_id) == p.content_hash}
     changed = [p for p in pages if p.page_id not in same]
