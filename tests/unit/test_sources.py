@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import gzip
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
 
+from wenji.tasks.fetch import unchanged_by_lastmod
+from wenji.tasks.records import SourceItem
 from wenji.tasks.settings import FetchConfig
 from wenji.tasks.site_server import Route, serve
-from wenji.tasks.sources import MAX_SITEMAP_BYTES, resolve_sources
+from wenji.tasks.sources import MAX_SITEMAP_BYTES, lastmod_bound, parse_sitemap, resolve_sources
 
 CFG = FetchConfig(connect_timeout=1.0, read_timeout=1.0, total_timeout=3.0, allow_private=True)
 XML = {"Content-Type": "application/xml"}
@@ -235,3 +238,49 @@ def test_empty_folder_and_empty_url_file(tmp_path: Path) -> None:
     listing.write_text("# nothing yet\n\n")
     result = resolve_sources([str(tmp_path / "empty"), str(listing)], CFG)
     assert [e.kind for e in result.errors] == ["resolve_empty", "resolve_empty"]
+
+
+@pytest.mark.parametrize(
+    ("value", "bound"),
+    [
+        # a bare date may be in any zone: the page may change until that day ends in UTC-12
+        ("2024-03-29", datetime(2024, 3, 30, 12, tzinfo=UTC)),
+        ("2024-03-29T10:00:00+08:00", datetime(2024, 3, 29, 2, tzinfo=UTC)),
+        ("2024-03-29T02:00:00Z", datetime(2024, 3, 29, 2, tzinfo=UTC)),
+        ("2024-03-29T02:00:00", datetime(2024, 3, 29, 14, tzinfo=UTC)),
+        ("2024-03", None),
+        ("昨天", None),
+        ("", None),
+    ],
+)
+def test_lastmod_bound(value: str, bound: datetime | None) -> None:
+    assert lastmod_bound(value) == bound
+
+
+def test_sitemap_lastmod_reaches_the_items_also_in_broken_xml() -> None:
+    well_formed = (
+        b'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+        b"<url><loc>https://www.gov.cn/zhengce/1.htm</loc><lastmod>2024-03-29</lastmod></url>"
+        b"<url><loc>https://www.gov.cn/zhengce/2.htm</loc></url></urlset>"
+    )
+    broken = well_formed.replace(b"1.htm", b"1.htm?a=1&b=2")  # a bare & is not XML
+    for data, first in (
+        (well_formed, "https://www.gov.cn/zhengce/1.htm"),
+        (broken, "https://www.gov.cn/zhengce/1.htm?a=1&b=2"),
+    ):
+        sitemap = parse_sitemap(data, "test")
+        assert sitemap is not None
+        assert sitemap.lastmods == {first: datetime(2024, 3, 30, 12, tzinfo=UTC)}
+
+
+def test_unchanged_by_lastmod_keeps_only_pages_older_than_the_stored_copy() -> None:
+    fetched = datetime(2024, 4, 1, tzinfo=UTC)
+    old = SourceItem("https://a.cn/1", changed_by=datetime(2024, 3, 30, 12, tzinfo=UTC))
+    new = SourceItem("https://a.cn/2", changed_by=datetime(2024, 4, 2, tzinfo=UTC))
+    no_lastmod = SourceItem("https://a.cn/3")
+    never_stored = SourceItem("https://a.cn/4", changed_by=datetime(2020, 1, 1, tzinfo=UTC))
+    stored = {item.url: fetched for item in (old, new, no_lastmod)}
+    assert unchanged_by_lastmod([old, new, no_lastmod, never_stored], stored) == (
+        [new, no_lastmod, never_stored],
+        [old],
+    )
