@@ -111,7 +111,7 @@ class _Walker:
         self, node: LexborNode, tag: str, in_link: bool, boiler: bool, in_pre: bool, depth: int
     ) -> None:
         attrs = node.attributes
-        if is_hidden_element(attrs):
+        if is_hidden_element(attrs) or (tag in R.GUTTER_TAGS and is_line_number_gutter(node, in_pre)):
             return
         if tag == "br":
             if self._data_cell_depth:
@@ -135,7 +135,9 @@ class _Walker:
             if self._pieces:
                 self._pieces.append(R.CELL_SEPARATOR)
             before = len(self.lines)
-            self.elements.append(_Element(tag=tag, start=before, boiler=boiler, crumb_hint=self._crumb_depth > 0))
+            self.elements.append(
+                _Element(tag=tag, start=before, boiler=boiler, crumb_hint=self._crumb_depth > 0)
+            )
             index = len(self.elements) - 1
             self._stack.append(index)
             data_cell = is_data_cell(node)
@@ -155,7 +157,9 @@ class _Walker:
     def _enter_block(self, node: LexborNode, boiler: bool) -> None:
         self._flush()
         self.elements.append(
-            _Element(tag=node.tag or "", start=len(self.lines), boiler=boiler, crumb_hint=self._crumb_depth > 0)
+            _Element(
+                tag=node.tag or "", start=len(self.lines), boiler=boiler, crumb_hint=self._crumb_depth > 0
+            )
         )
         self._stack.append(len(self.elements) - 1)
 
@@ -224,6 +228,34 @@ def is_data_cell(cell: LexborNode) -> bool:
     return True
 
 
+def is_line_number_gutter(node: LexborNode, in_pre: bool) -> bool:
+    """Line numbers printed beside a code block: a list of bare consecutive integers 1, 2, 3 … inside or next
+    to a `<pre>` (`<ul class="pre-numbering"><li>1</li>…`), or a `<pre>` holding nothing but them.
+
+    Catches the gutters that code highlighters (CSDN, highlight.js line-number plugins, GitHub-style
+    tables) add, which would put a column of numbers into the text. Misses numbers drawn with CSS
+    counters (nothing to drop) and gutters in a `<div>` of `<span>`s; a numbered list of real items
+    ("1. 需求") is never bare integers, so it stays.
+    """
+    if node.tag != "pre" and not (in_pre or _next_to_pre(node)):
+        return False
+    numbers = node.text(deep=True, separator=" ").split()
+    if len(numbers) < (R.GUTTER_MIN_LINES_ALONE if node.tag == "pre" else 1):
+        return False
+    return numbers == [str(i) for i in range(1, len(numbers) + 1)]
+
+
+def _next_to_pre(node: LexborNode) -> bool:
+    """Whether the element's nearest element sibling on either side is a `<pre>`."""
+    for step in ("prev", "next"):
+        sibling = getattr(node, step)
+        while sibling is not None and sibling.tag in ("-text", "-comment"):
+            sibling = getattr(sibling, step)
+        if sibling is not None and sibling.tag == "pre":
+            return True
+    return False
+
+
 def is_hidden_element(attrs: dict[str, str | None]) -> bool:
     """An element hidden for good: the `hidden` attribute or an inline `display: none`.
 
@@ -232,6 +264,19 @@ def is_hidden_element(attrs: dict[str, str | None]) -> bool:
     class (`.hide`), which would need CSS evaluation.
     """
     return "hidden" in attrs or R.HIDDEN_STYLE_RE.search(attrs.get("style") or "") is not None
+
+
+def has_breadcrumb_hint(attrs: dict[str, str | None]) -> bool:
+    """An element marked as a breadcrumb: aria-label="breadcrumb", or a class/id such as crumb, path, weizhi.
+
+    Only supporting evidence for `parse_unlabelled_breadcrumb` (a `.path` div may hold anything); misses
+    breadcrumbs marked by meaningless classes (`.wz`, `.r1`).
+    """
+    aria = attrs.get("aria-label") or ""
+    if "breadcrumb" in aria.lower() or "面包屑" in aria:
+        return True
+    hint = f"{attrs.get('class') or ''} {attrs.get('id') or ''}".strip()
+    return bool(hint) and R.BREADCRUMB_ATTR_RE.search(hint) is not None
 
 
 def _is_boilerplate_element(tag: str, attrs: dict[str, str | None]) -> bool:
@@ -397,20 +442,58 @@ def _main_lines(walker: _Walker, box: _Element, title: str) -> list[_Line]:
     kept: list[_Line] = []
     prose_chars = 0
     title_key = _compact(title)
-    for line in walker.lines[box.start : box.end]:
+    for index in range(box.start, box.end):
+        line = walker.lines[index]
         text = line.text.strip("\xa0\u3000 ")
         if prose_chars and len(text) <= R.TAIL_MARKER_MAX_CHARS and R.TAIL_MARKER_RE.match(text):
             break
         if prose_chars >= R.NEXT_POST_MIN_PROSE_CHARS and is_byline_line(text):
             break
-        if _is_boilerplate_line(line, text):
+        if _is_boilerplate_line(line, text) or is_link_toc_heading(walker.lines, index):
             continue
         if not prose_chars and title_key and _is_title_line(text, title_key):
             continue
         kept.append(line)
         if R.PROSE_PUNCT_RE.search(text) is not None:
             prose_chars += line.chars
+    while kept and is_provenance_line(kept[0].text):
+        kept.pop(0)
+    while kept and is_provenance_line(kept[-1].text):
+        kept.pop()
     return kept
+
+
+def is_link_toc_heading(lines: list[_Line], index: int) -> bool:
+    """A table-of-contents heading ("文章目录", "目录", "Contents") whose next line is a link list.
+
+    The entries of a linked table of contents are dropped as a link list, which would leave its heading
+    alone in the text. Keeps the 目录 of a law or report whose chapter list is plain text (it is part
+    of the document), and misses headings worded otherwise ("本页导航").
+    """
+    text = _compact(lines[index].text)
+    return (
+        R.TOC_HEADING_RE.match(text) is not None
+        and index + 1 < len(lines)
+        and is_link_list_line(lines[index + 1])
+    )
+
+
+def is_provenance_line(text: str) -> bool:
+    """A source note at the very start or end of an article (the caller only asks those lines).
+
+    Catches "原标题：郑州地铁10号线一期正式开通" and short fully bracketed notes naming where the text
+    comes from or who handled it: "（本文为凤凰网评论独家稿件，未经授权不得转载）", "（选自《番禺文史资料》
+    第十八辑，有删节）", "（供稿：机关党委 审核：张某）". They are provenance, not text, and the schema has
+    no source column, so they are dropped. Keeps an unbracketed closing sentence that mentions a source
+    ("数据来源于国家统计局。"), notes on the text itself ("（本文根据会议录音整理，有删节）") and a speech's
+    date "（2024年3月14日）"; misses provenance notes without brackets ("本文转载自某某网").
+    """
+    text = text.strip("\xa0\u3000 ")
+    if len(text) > R.PROVENANCE_MAX_CHARS:
+        return False
+    if R.ORIGINAL_TITLE_RE.match(text):
+        return True
+    return R.BRACKETED_LINE_RE.match(text) is not None and R.PROVENANCE_WORD_RE.search(text) is not None
 
 
 # ---------------------------------------------------------------------------------------------- metadata
@@ -430,10 +513,13 @@ def _meta_map(tree: LexborHTMLParser) -> dict[str, str]:
 def split_title(raw: str) -> tuple[str, str | None]:
     """`<title>` -> (article title, site name): "讲话稿_博文学习网" -> ("讲话稿", "博文学习网").
 
-    Chinese sites put the article first and the site last ("标题_栏目_站点"). Misses titles whose own text
-    contains " - " or "_" (the part after it is cut) and sites that put their name first.
+    Chinese sites put the article first and the site last ("标题_栏目_站点"); a CMS trailer after the site
+    ("- Powered by Discuz!") is not the site. Misses titles whose own text contains " - " or "_" (the part
+    after it is cut) and sites that put their name first.
     """
     parts = [p.strip() for p in R.TITLE_SEPARATOR_RE.split(raw.strip()) if p.strip()]
+    while len(parts) > 1 and R.CMS_TRAILER_RE.match(parts[-1]):
+        parts.pop()
     if not parts:
         return "", None
     return parts[0], parts[-1] if len(parts) > 1 else None
@@ -501,20 +587,23 @@ def _date_from_match(m: re.Match[str]) -> datetime | None:
 _LABELLED_DATE_RE = re.compile(
     "(?P<label>"
     + "|".join(sorted(R.DATE_LABELS, key=len, reverse=True))
-    + r")\s*[:：]?\s*"
+    + r")\s*[:：]?\s*\|?\s*"  # "公布日期： | 2023-12-12": label and date in cells of one row
     + R.DATE_RE.pattern
 )
-_JSONLD_DATE_RE = re.compile(r'"datePublished"\s*:\s*"([^"]+)"')
+_PUBLISHED_SUFFIX_RE = re.compile(R.DATE_RE.pattern + R.PUBLISHED_SUFFIX)
+_JSONLD_DATE_RE = re.compile(rf'"(?P<key>{"|".join(R.JSONLD_DATE_KEYS)})"\s*:\s*"(?P<value>[^"]+)"')
+_STATE_DATE_RE = re.compile(rf'"(?:{"|".join(R.STATE_DATE_KEYS)})"\s*:\s*"(?P<value>[^"]+)"')
 
 
 def find_published_at(
-    tree: LexborHTMLParser, metas: dict[str, str], lines: list[_Line], main_start: int
+    tree: LexborHTMLParser, metas: dict[str, str], lines: list[_Line], header: tuple[int, int]
 ) -> datetime | None:
     """Publication time, most reliable source first.
 
     Order: meta tags, `<time datetime>`, JSON-LD, a labelled date on a short line (发布时间 beats 成文日期),
-    then an unlabelled date on a short line just before or at the start of the main text. Dates inside
-    prose are never used (a speech mentions many dates).
+    then an unlabelled date on a short line of the article header (`header`: the line range from the
+    title to just into the text), then a yearless header date completed from the page's embedded state.
+    Dates inside prose are never used (a speech mentions many dates).
     """
     for name in R.PUBLISHED_META_NAMES:
         if name in metas and (dt := parse_datetime(metas[name])):
@@ -523,26 +612,81 @@ def find_published_at(
         value = node.attributes.get("datetime") or node.attributes.get("content") or node.text()
         if value and (dt := parse_datetime(value)):
             return dt
+    if dt := published_from_json_ld(tree):
+        return dt
+    if dt := published_from_labelled_line(lines):
+        return dt
+    window = lines[header[0] : header[1]]
+    for line in window:
+        if len(line.text) <= R.DATE_LINE_MAX_CHARS and (m := R.DATE_RE.search(line.text)):
+            dt = _date_from_match(m)
+            if dt:
+                return dt
+    return published_from_yearless_line(tree, window)
+
+
+def published_from_json_ld(tree: LexborHTMLParser) -> datetime | None:
+    """The date in JSON-LD (`<script type="application/ld+json">`): datePublished, pubDate, dateCreated …
+
+    Read with a pattern, not a JSON parser, so the broken JSON many CMSs emit (trailing commas, raw
+    newlines) still gives its date; keys are ranked (JSONLD_DATE_KEYS). Misses dates under other keys
+    and `@graph` documents whose first dated node is not the article (the first dated key is taken).
+    """
+    best: tuple[int, datetime] | None = None
     for script in tree.css('script[type="application/ld+json"]'):
-        m = _JSONLD_DATE_RE.search(script.text() or "")
-        if m and (dt := parse_datetime(m.group(1))):
-            return dt
+        for m in _JSONLD_DATE_RE.finditer(script.text() or ""):
+            rank = R.JSONLD_DATE_KEYS.index(m["key"])
+            if (best is None or rank < best[0]) and (dt := parse_datetime(m["value"])):
+                best = (rank, dt)
+    return best[1] if best else None
+
+
+def published_from_labelled_line(lines: list[_Line]) -> datetime | None:
+    """A date on a short line after a label ("发布时间：2024-03-29 01:55") or before 发布/发表
+    ("于 2024-03-30 21:14:05 发布"); among several, the best label wins (发布时间 beats 成文日期).
+
+    Misses labels outside DATE_LABELS and dates without a year.
+    """
     best: tuple[int, datetime] | None = None
     for line in lines:
         if len(line.text) > R.META_LINE_MAX_CHARS:
             continue
         for m in _LABELLED_DATE_RE.finditer(line.text):
-            dt = _date_from_match(m)
             rank = R.DATE_LABELS.index(m["label"])
-            if dt and (best is None or rank < best[0]):
+            if (best is None or rank < best[0]) and (dt := _date_from_match(m)):
                 best = (rank, dt)
-    if best:
-        return best[1]
-    window = lines[max(0, main_start - 5) : main_start + 3]
-    for line in window:
-        if len(line.text) <= R.DATE_LINE_MAX_CHARS and (m := R.DATE_RE.search(line.text)):
-            dt = _date_from_match(m)
-            if dt:
+        for m in _PUBLISHED_SUFFIX_RE.finditer(line.text):
+            if best is None and (dt := _date_from_match(m)):
+                best = (0, dt)
+    return best[1] if best else None
+
+
+def published_from_yearless_line(tree: LexborHTMLParser, window: list[_Line]) -> datetime | None:
+    """A header date without a year ("某某晚报 04-10 18:32"), completed from the page's embedded state.
+
+    Mobile news pages print month, day and time only and carry the full time in an inline script
+    (`window.__INITIAL_STATE__ = {"ptime": "2024-04-10 18:32:07"}`); the first state date whose month,
+    day, hour and minute agree is taken, so a related article's time in the same state is not. The year
+    is never guessed from today's date (wrong around New Year and for old articles): without a matching
+    state date the result is None.
+    """
+    shown = next(
+        (
+            m
+            for line in window
+            if len(line.text) <= R.DATE_LINE_MAX_CHARS
+            for m in [R.YEARLESS_DATE_RE.search(line.text)]
+            if m
+        ),
+        None,
+    )
+    if shown is None:
+        return None
+    want = (int(shown["m"]), int(shown["d"]), int(shown["H"]), int(shown["M"]))
+    for script in tree.css("script"):
+        for m in _STATE_DATE_RE.finditer(script.text() or ""):
+            dt = parse_datetime(m["value"])
+            if dt and (dt.month, dt.day, dt.hour, dt.minute) == want:
                 return dt
     return None
 
@@ -559,9 +703,42 @@ def parse_breadcrumb(text: str) -> list[str] | None:
         body = text
     else:
         return None
-    parts = [p.strip(" \xa0\u3000") for p in R.BREADCRUMB_SEP_RE.split(body)]
-    parts = [p for p in parts if p]
-    while parts and parts[0] in R.BREADCRUMB_ROOTS:
+    return _trim_path(R.BREADCRUMB_SEP_RE.split(body), None)
+
+
+def parse_unlabelled_breadcrumb(line: _Line, site_name: str | None, title: str) -> list[str] | None:
+    """A breadcrumb without a 当前位置 label, by shape: "新闻中心 > 国内新闻 > 正文", "首页/健康科普/用药".
+
+    A short line with at least one link, cut by arrows (> › » →) into 2-7 short steps without prose
+    punctuation, and with one piece of evidence: it starts at the site root (首页, 首頁, Home, the site
+    name), ends with the page title, or sits in an element marked as a breadcrumb (class
+    crumb/path/location/weizhi, aria-label="breadcrumb"); "/" separators need that mark, since menus and
+    dates use them too. The caller only asks lines above the first paragraph. Misses breadcrumbs with no
+    evidence ("资讯 > 评论" in a bare `<div>`) and ones cut by "|" or "-" (indistinguishable from menus and
+    titles); a step longer than BREADCRUMB_PART_MAX_CHARS at the end is taken as the title and dropped.
+    """
+    text = line.text.strip(" \xa0\u3000")
+    if not line.link_chars or len(text) > R.WIDGET_LINE_MAX_CHARS:
+        return None
+    parts = R.BREADCRUMB_ARROW_RE.split(text)
+    if len(parts) < 2 and line.crumb_hint:
+        parts = R.BREADCRUMB_SLASH_RE.split(text)
+    parts = [p.strip(" \xa0\u3000") for p in parts if p.strip(" \xa0\u3000")]
+    if not 2 <= len(parts) <= R.BREADCRUMB_MAX_PARTS:
+        return None
+    steps = parts[:-1] if len(_compact(parts[-1])) > R.BREADCRUMB_PART_MAX_CHARS else parts
+    if any(len(_compact(p)) > R.BREADCRUMB_PART_MAX_CHARS or R.PROSE_PUNCT_RE.search(p) for p in steps):
+        return None
+    rooted = parts[0] in R.BREADCRUMB_ROOTS or _compact(parts[0]) == _compact(site_name or "")
+    ends_at_page = bool(title) and _compact(parts[-1]) == _compact(title)
+    return _trim_path(steps, site_name) if rooted or ends_at_page or line.crumb_hint else None
+
+
+def _trim_path(parts: list[str], site_name: str | None) -> list[str]:
+    """Breadcrumb steps minus the root (首页 or the site name: on every page) and trailing 正文/内容 words."""
+    parts = [p for p in (p.strip(" \xa0\u3000") for p in parts) if p]
+    site_key = _compact(site_name or "")
+    while parts and (parts[0] in R.BREADCRUMB_ROOTS or (site_key and _compact(parts[0]) == site_key)):
         parts.pop(0)
     while parts and parts[-1] in R.BREADCRUMB_LEAVES:
         parts.pop()
@@ -646,9 +823,13 @@ def extract_or_reason(html: str, url: str, site_rules: tuple[SiteRule, ...] = ()
 
     category_path: list[str] = []
     tags: list[str] = []
-    for line in walker.lines:
+    top = _first_paragraph_index(walker, box)
+    for index, line in enumerate(walker.lines):
         text = line.text.strip("\xa0\u3000 ")
-        if not category_path and (crumbs := parse_breadcrumb(text)):
+        if not category_path and (
+            crumbs := parse_breadcrumb(text)
+            or (index < top and parse_unlabelled_breadcrumb(line, site_name, title))
+        ):
             # Some breadcrumbs end with the article title instead of 正文.
             category_path = crumbs[:-1] if _compact(crumbs[-1]) == _compact(title) else crumbs
         if m := R.TAG_LINE_RE.match(text):
@@ -659,7 +840,7 @@ def extract_or_reason(html: str, url: str, site_rules: tuple[SiteRule, ...] = ()
         url=url,
         title=title,
         published_at=(parse_datetime(pick.published_at) if pick and pick.published_at else None)
-        or find_published_at(tree, metas, walker.lines, box.start if box else 0),
+        or find_published_at(tree, metas, walker.lines, _header_range(walker.lines, title, top)),
         category_path=category_path,
         tags=_dedupe(tags)[: R.MAX_TAGS],
         site_name=site_name,
@@ -669,6 +850,39 @@ def extract_or_reason(html: str, url: str, site_rules: tuple[SiteRule, ...] = ()
     )
     site_rule = "" if pick is None else "applied" if pick.content else "missed"
     return Extracted(meta=meta, paragraphs=paragraphs, site_rule=site_rule)
+
+
+def _first_paragraph_index(walker: _Walker, box: _Element | None) -> int:
+    """Index of the main container's first paragraph (prose of some length): the end of the page's header."""
+    if box is None:
+        return 0
+    for index in range(box.start, box.end):
+        line = walker.lines[index]
+        if (
+            line.chars >= R.NEUTRAL_LINE_MAX_CHARS
+            and R.PROSE_PUNCT_RE.search(line.text)
+            and not _is_boilerplate_line(line, line.text)
+        ):
+            return index
+    return box.end
+
+
+def _header_range(lines: list[_Line], title: str, top: int) -> tuple[int, int]:
+    """Lines of the article header, where bylines sit: from the title line (or a few lines up) into the text.
+
+    The earliest title line within HEADER_MAX_LINES of the first paragraph counts: pages print the title
+    twice (a header block with the metadata table, then the document itself).
+    """
+    title_key = _compact(title)
+    start = next(
+        (
+            i
+            for i in range(max(0, top - R.HEADER_MAX_LINES), top)
+            if title_key and _is_title_line(lines[i].text, title_key)
+        ),
+        max(0, top - R.HEADER_LINES_WITHOUT_TITLE),
+    )
+    return start, top + R.HEADER_LINES_INTO_TEXT
 
 
 def _picked_container(nodes: list[LexborNode]) -> tuple[_Walker, _Element]:

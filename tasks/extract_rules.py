@@ -30,9 +30,9 @@ BLOCK_TAGS = frozenset(
         "body", "html", "details", "summary", "legend",
     }
 )  # fmt: skip
-# Table cells: a row of data cells becomes one line, cells joined by CELL_SEPARATOR ("2024年 | 123 | 55"), so a
-# table reads as one row per line. " | " rather than a tab: cleaning folds tabs into spaces, and a bar survives
-# cleaning and reads as a column break to people and to later steps alike.
+# Table cells: a row of data cells becomes one line, cells joined by CELL_SEPARATOR ("2024年 | 123 | 55"), so
+# a table reads as one row per line. " | " rather than a tab: cleaning folds tabs into spaces, and a bar
+# survives cleaning and reads as a column break to people and to later steps alike.
 CELL_TAGS = frozenset({"td", "th"})
 CELL_SEPARATOR = " | "
 # A data cell (see `is_data_cell`) is short: its blocks (`<p align="center">`, `<br>`) join into one cell
@@ -63,6 +63,10 @@ BOILERPLATE_ATTR_RE = re.compile(
 )
 # Never treat these as boilerplate widgets even if their class says so (`<body class="nav-open">`).
 NEVER_BOILERPLATE_TAGS = frozenset({"html", "body", "main", "article"})
+# Code line-number gutters (`is_line_number_gutter`): lists of 1, 2, 3 … beside a `<pre>`, or a `<pre>` of
+# nothing but them. A lone "1" in a `<pre>` could be real output, so a bare `<pre>` needs two lines.
+GUTTER_TAGS = frozenset({"ul", "ol", "pre"})
+GUTTER_MIN_LINES_ALONE = 2
 # Inline styles that hide an element for good. `visibility: hidden` is deliberately absent: pages that reveal
 # their text by script once it is laid out (WeChat's `#js_content`, fade-in article bodies) ship the whole
 # article under it, while widgets are hidden with `display: none`.
@@ -112,10 +116,13 @@ META_LINE_START_RE = re.compile(
     r"成文日期|发文字号|有\s*效\s*性|公开方式|所属机构|制定机关|公布日期|施行日期)\s*[:：]"
 )
 
+# The "you are here" label before a breadcrumb: 当前位置, 您的位置, 您现在的位置, 您当前所在位置, 位置 …
+HERE_LABEL = r"(?:您|你)?(?:当前|现在|目前)?(?:所在)?的?位置"
+
 # Short lines that are widgets whatever their position: share bars, print/close links, font-size pickers,
 # copyright and ICP footers, breadcrumbs.
 WIDGET_LINE_RES = (
-    re.compile(r"^(?:当前位置|您的位置|您现在的位置|你的位置|你现在的位置|现在位置|所在位置|位置)\s*[:：]"),
+    re.compile(rf"^{HERE_LABEL}\s*[:：]"),
     re.compile(r"^(?:首\s*页|网站首页|主页)\s*[>›»→＞/]"),
     re.compile(
         r"分享到|一键分享|扫一扫|扫描二维码|识别二维码|长按二维码|微信扫|打印本页|打印此页|关闭窗口|关闭本页|收藏本页|加入收藏"
@@ -154,6 +161,20 @@ TAIL_MARKER_MAX_CHARS = 80
 # with a comma counts as prose, so the threshold must exceed a title's length).
 NEXT_POST_MIN_PROSE_CHARS = 100
 
+# Table-of-contents headings (matched on the line without spaces: "目　　录" -> "目录").
+TOC_HEADING_RE = re.compile(r"^(?:文章目录|本文目录|目录|contents|tableofcontents)[:：]?$", re.IGNORECASE)
+
+# Provenance notes at the very start or end of an article (`is_provenance_line`): "原标题：……" and short
+# fully bracketed notes with one of these words ("（选自《番禺文史资料》第十八辑）"): words about where the
+# text comes from or who handled it. Not "有删节" alone: "（本文根据会议录音整理，有删节）" describes the
+# document itself and stays with it.
+PROVENANCE_MAX_CHARS = 80
+ORIGINAL_TITLE_RE = re.compile(r"^[（(【\[]?\s*原标题\s*[:：]")
+BRACKETED_LINE_RE = re.compile(r"^[（(【\[].*[）)】\]]$")
+PROVENANCE_WORD_RE = re.compile(
+    r"稿件|来源|选自|摘自|转自|转载|供稿|审核|审校|原标题|编辑|责编|授权|首发|原载|刊于|刊载"
+)
+
 # Counters: a short line made only of label-number pairs ("查看: 8526 | 回复: 37", "阅读 1207 在看 12",
 # "12 主题 240 帖子"). Labels are 1-4 Chinese characters; a number before its label needs a space, so
 # dates and quantities ("3月29日", "2023年") are not counters, nor are numbered headings ("1. 需求").
@@ -178,14 +199,14 @@ ATTACHMENT_LINE_MAX_CHARS = 100
 
 # Breadcrumb: a labelled line ("当前位置：首页 > 范文大全 > 讲话稿 > 正文")
 # or one starting at 首页 with arrows.
-BREADCRUMB_LABEL_RE = re.compile(
-    r"^(?:当前位置|您的位置|您现在的位置|你的位置|你现在的位置|现在位置|所在位置|位置)\s*[:：]\s*"
-)
+BREADCRUMB_LABEL_RE = re.compile(rf"^{HERE_LABEL}\s*[:：]\s*")
 BREADCRUMB_START_RE = re.compile(r"^(?:首\s*页|网站首页|主页)\s*-*[>›»→＞]")
 BREADCRUMB_SEP_RE = re.compile(r"\s*(?:-+>|=>|>>|[>›»→＞/]|&gt;)\s*")
 # Dropped from the path: the site root (every page has it) and trailing "this page" words.
-BREADCRUMB_ROOTS = frozenset({"首页", "网站首页", "主页", "首 页", "首頁", "主頁", "網站首頁", "Home", "home", "HOME"})
-# Unlabelled breadcrumbs ("新闻中心 > 国内新闻 > 正文") are recognised by shape (`parse_unlabelled_breadcrumb`).
+BREADCRUMB_ROOTS = frozenset(
+    {"首页", "网站首页", "主页", "首 页", "首頁", "主頁", "網站首頁", "Home", "home", "HOME"}
+)
+# Unlabelled breadcrumbs ("新闻中心 > 国内新闻 > 正文") are told by shape: `parse_unlabelled_breadcrumb`.
 # Arrow separators are breadcrumb-only; "/" also splits menus and dates, so it needs a breadcrumb class.
 BREADCRUMB_ARROW_RE = re.compile(r"\s*(?:-+>|=>|>>|[>›»→＞]|&gt;)\s*")
 BREADCRUMB_SLASH_RE = re.compile(r"\s+/\s+|(?<=\S)/(?=\S)")
@@ -211,6 +232,8 @@ MAX_TAGS = 20
 
 # ------------------------------------------------------------------------------------------------ metadata
 
+# The engine credit forum and CMS templates append to <title>: "标题 - 版块 - 站点 - Powered by Discuz!".
+CMS_TRAILER_RE = re.compile(r"powered\s+by\b", re.IGNORECASE)
 TITLE_SEPARATOR_RE = re.compile(r"\s*(?:_|｜|\||\s[-–—]\s|--|——|(?<![\d\s])-(?![\d\s]))\s*")
 TITLE_MIN_CHARS = 4
 TITLE_MAX_CHARS = 100
@@ -243,6 +266,7 @@ DATE_LABELS = (
     "发表时间",
     "发表日期",
     "发稿时间",
+    "公布日期",
     "时间",
     "日期",
     "发表于",
@@ -253,6 +277,26 @@ DATE_RE = re.compile(
     r"(?P<y>(?:19|20)\d{2})\s*[-/.年]\s*(?P<m>\d{1,2})\s*[-/.月]\s*(?P<d>\d{1,2})\s*日?"
     r"(?:\s*T?\s*(?P<H>\d{1,2})\s*[:：时]\s*(?P<M>\d{1,2})(?:\s*[:：分]\s*(?P<S>\d{1,2}))?)?"
 )
+# "于 2024-03-30 21:14:05 发布", "2024年3月29日 发表": a date right before 发布/发表 is the publication time.
+PUBLISHED_SUFFIX = r"\s*(?:发布|发表)"
+# JSON-LD keys for the publication date, best first (schema.org; Baidu's cambrian JSON-LD uses pubDate).
+JSONLD_DATE_KEYS = ("datePublished", "pubDate", "dateCreated", "uploadDate")
+# Keys under which news apps embed the article's time in inline page state (`__INITIAL_STATE__`); used only to
+# complete a yearless header date (see `published_from_yearless_line`).
+STATE_DATE_KEYS = (
+    "ptime", "pubtime", "pubTime", "publishTime", "publish_time", "publishDate", "pubDate", "datePublished",
+)  # fmt: skip
+# "04-10 18:32", "4月10日 18:32" without a year: a time is required, so a bare "3-1" (a score, a rule
+# number) is not taken for a date.
+YEARLESS_DATE_RE = re.compile(
+    r"(?<![\d/.-])(?P<m>\d{1,2})\s*[-/月]\s*(?P<d>\d{1,2})\s*日?\s+(?P<H>\d{1,2})\s*[:：]\s*(?P<M>\d{2})(?!\d)"
+)
+# The article header (title, byline, date) is searched for an unlabelled date: up to this many lines back
+# from the first paragraph to find the title line, a few lines back when the title is not found, and a few
+# lines into the text (a date line right under the lead).
+HEADER_MAX_LINES = 12
+HEADER_LINES_WITHOUT_TITLE = 5
+HEADER_LINES_INTO_TEXT = 3
 # An unlabelled date counts only on a short line (a byline), not inside prose.
 DATE_LINE_MAX_CHARS = 60
 # Timestamps with a zone are turned into Beijing wall time, then stored naive.

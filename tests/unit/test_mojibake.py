@@ -166,7 +166,8 @@ def _mojibake(text: str, kind: int) -> str:
     if kind == 0:
         return text.encode("utf-8").decode("latin-1")
     if kind == 1:
-        return text.encode("gbk").decode("latin-1")
+        # GB18030 as a GBK page would have it: characters outside GBK (𠮷) take four bytes
+        return text.encode("gb18030").decode("latin-1")
     return text.encode("utf-8").decode("gbk", errors="replace")
 
 
