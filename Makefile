@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench bench-large bench-queries bench-extraction bench-segmentation chromium clean
+.PHONY: run test lint bench bench-large bench-queries bench-extraction bench-extraction-holdout bench-segmentation chromium clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +46,12 @@ bench-queries: $(STAMP)
 bench-extraction: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e ".[bench]"
 	$(BIN)/python bench/extraction/score.py
+
+# The same scoring on the held-out pages (bench/extraction/holdout/), which no extraction rule is tuned on.
+bench-extraction-holdout: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e ".[bench]"
+	$(BIN)/python bench/extraction/score.py --devset bench/extraction/holdout/devset.json \
+		--out bench/results/extraction-holdout.json
 
 # Segmentation, tagging and enrichment per engine next to bare jieba, over the sample site's text (~4 min).
 bench-segmentation: $(STAMP)

@@ -1,6 +1,10 @@
 """Score main-text extraction on the development set: wenji vs trafilatura vs the bare text of `<body>`.
 
     python bench/extraction/score.py            # make bench-extraction
+    make bench-extraction-holdout               # --devset/--out: the held-out set, see below
+
+The held-out set `bench/extraction/holdout/devset.json` (same entry format, results in
+`bench/results/extraction-holdout.json`) is scored the same way; no rule is tuned on it.
 
 The development set is `bench/extraction/devset.json`: a list of {page, gold, template, encoding?} entries,
 paths relative to the repository root. Gold texts are hand-written main text: what a reader would copy as
@@ -143,7 +147,8 @@ def markdown(result: dict) -> str:
         return f"{s['precision']:.3f} / {s['recall']:.3f} / **{s['f1']:.3f}**"
 
     for p in result["per_page"]:
-        name = p["page"].removeprefix("bench/extraction/pages/").removeprefix("examples/site/")
+        name = p["page"].removeprefix("bench/extraction/").removeprefix("holdout/").removeprefix("pages/")
+        name = name.removeprefix("examples/site/")
         lines.append(
             f"| {name} | {p['template']} | " + " | ".join(cell(p["systems"][s]) for s in systems) + " |"
         )
