@@ -13,6 +13,9 @@ fetching, for when the cleaning rules improve.
 
 from __future__ import annotations
 
+import contextvars
+import queue
+import threading
 import time
 import uuid
 from collections import Counter, deque
@@ -161,6 +164,10 @@ class _Batch:
     pages: list[Page]
     errors: list[ErrorRecord] = field(default_factory=list)
     unchanged_urls: list[str] = field(default_factory=list)
+    left_alone: int = 0  # pages not even requested (sitemap lastmod older than the stored copy)
+
+    def is_empty(self) -> bool:
+        return not (self.pages or self.errors or self.unchanged_urls)
 
 
 @dataclass(slots=True)
@@ -207,6 +214,50 @@ class _Tally:
         self.kinds.update(errors.column("kind").to_pylist())
 
 
+_DONE = object()
+
+
+def _prefetched(batches: Iterable[_Batch]) -> Iterator[_Batch]:
+    """`batches`, produced one step ahead in a thread: the next batch's fetch (mostly waiting for servers:
+    per-host limits keep few requests in flight) overlaps loading and submitting the current one.
+
+    The thread runs in a copy of this context, so its task runs belong to the flow run. An exception in
+    the producer is raised here, in the flow.
+    """
+    handoff: queue.Queue[object] = queue.Queue(maxsize=1)
+    stop = threading.Event()
+
+    def put(item: object) -> bool:
+        """Hand over `item`; False once the flow thread has stopped taking batches."""
+        while not stop.is_set():
+            try:
+                handoff.put(item, timeout=0.5)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce() -> None:
+        try:
+            for batch in batches:
+                if not put(batch):
+                    return
+            put(_DONE)
+        except BaseException as exc:  # handed to the flow thread, which raises it
+            put(exc)
+
+    producer = threading.Thread(target=contextvars.copy_context().run, args=(produce,), name="wenji-fetch")
+    producer.start()
+    try:
+        while (item := handoff.get()) is not _DONE:
+            if isinstance(item, BaseException):
+                raise item
+            yield item  # type: ignore[misc]
+    finally:
+        stop.set()
+        producer.join()
+
+
 def _transform_and_load(run_id: str, settings: Settings, batches: Iterable[_Batch], tally: _Tally) -> None:
     """Transform each batch on the task runner and load it from the flow process, the only DuckDB writer.
 
@@ -251,7 +302,10 @@ def _transform_and_load(run_id: str, settings: Settings, batches: Iterable[_Batc
         )
 
     in_flight: deque[_InFlight] = deque()
-    for b in batches:
+    for b in _prefetched(batches):
+        tally.counts.pages_unchanged += b.left_alone
+        if b.is_empty():
+            continue
         future = (
             transform.submit(run_id, b.pages, b.errors, b.unchanged_urls, settings, b.batch_no)
             if b.pages
@@ -330,13 +384,10 @@ def _fetched_batches(
                 if settings.fetch.trust_sitemap_lastmod
                 else (items_batch, [])
             )
-            # Pages left alone were not looked at: nothing about them is written, not even their errors.
-            tally.counts.pages_unchanged += len(kept)
-            if not todo and not carry_errors:
-                continue
             fetched = fetch(todo, settings.fetch, batch_no, stored.validators) if todo else StepResult()
             changed, unchanged = skip_unchanged(settings.db_path, fetched.items, batch_no)
-        yield _Batch(batch_no, changed, [*carry_errors, *fetched.errors], unchanged)
+        # Pages left alone were not looked at: nothing about them is written, not even their errors.
+        yield _Batch(batch_no, changed, [*carry_errors, *fetched.errors], unchanged, left_alone=len(kept))
         carry_errors = []
     if carry_errors:  # nothing to fetch at all: still record why
         yield _Batch(0, [], carry_errors)

@@ -10,6 +10,7 @@ import hashlib
 import json
 import os
 import re
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
@@ -144,6 +145,13 @@ def connect(
             time.sleep(LOCK_POLL_SECONDS)
 
 
+# One thread of a process uses a database at a time. DuckDB shares one instance between the connections a
+# process opens to a file and tears it down when the last one closes: a connection opened by one thread
+# while another thread's close was tearing the instance down failed with "Table Function with name
+# python_arrow_scan does not exist" (the flow reads stored state for the next batch while loading one).
+_PROCESS_DB_LOCK = threading.RLock()
+
+
 @contextmanager
 def open_db(
     path: str | Path,
@@ -151,11 +159,12 @@ def open_db(
     wait_seconds: float = LOCK_WAIT_SECONDS,
     config: dict[str, Any] | None = None,
 ) -> Iterator[duckdb.DuckDBPyConnection]:
-    con = connect(path, read_only=read_only, wait_seconds=wait_seconds, config=config)
-    try:
-        yield con
-    finally:
-        con.close()
+    with _PROCESS_DB_LOCK:
+        con = connect(path, read_only=read_only, wait_seconds=wait_seconds, config=config)
+        try:
+            yield con
+        finally:
+            con.close()
 
 
 _VERSION_RE = re.compile(r"^(\d{3})_[a-z0-9_]+\.sql$")
