@@ -7,7 +7,11 @@ Each rule is a small named function. `clean_paragraphs` is idempotent: cleaning 
   number or a short Latin token ("20XX 年" -> "20XX年", "第 X 届" -> "第X届", "U 型" -> "U型"), because
   Chinese typesetting uses no spaces there and page converters insert them at line breaks. Spaces between
   two Latin words or numbers stay ("Copyright 2008", "X X" — two placeholders stay two), and so do spaces
-  around longer Latin words ("依托 APP 开展").
+  around Latin words of three or more characters without a digit ("依托 APP 开展"). A word is letters and
+  digits joined by . _ - ("再用 dt.to_period 按月汇总" keeps both spaces; "先用 df 读入" -> "先用df读入").
+- Code lines (`is_code_line`: mostly ASCII with code punctuation, as `<pre>` blocks give them) are left
+  exactly as they are: `pd.read_excel("sales.xlsx", sheet_name="明细")` gets no full-width marks, loses no
+  space and is never joined to a neighbour (a line of bare closing brackets is still punctuation-only).
 - Width: full-width ASCII letters and digits become half-width; Chinese punctuation stays full width; ASCII
   `,;:?!` right after a Chinese character become full width, and ASCII parentheses around Chinese text
   become （）. "1,000", "01:55" and "3.5" are untouched.
@@ -40,8 +44,9 @@ CJK_CHAR_RE = re.compile(f"[{_CJK_CLASS}]")
 # Characters after which ASCII punctuation is a half-width slip: ideographs, placeholders, closing marks.
 _PUNCT_LEFT_RE = re.compile(f"([{_CJK_CLASS}{re.escape(R.PLACEHOLDER_CHARS)}”’》」』）】]) ?([,;:?!]+)")
 _CJK_PARENS_RE = re.compile(f"\\(([^()]*[{_CJK_CLASS}][^()]*)\\)")
-_LEADING_ALNUM_RE = re.compile(r"^[A-Za-z0-9]+")
-_TRAILING_ALNUM_RE = re.compile(r"[A-Za-z0-9]+$")
+_LEADING_ALNUM_RE = re.compile(f"^{R.LATIN_TOKEN}")
+_TRAILING_ALNUM_RE = re.compile(f"{R.LATIN_TOKEN}$")
+_NONSPACE_RE = re.compile(r"\S")
 _PLACEHOLDER_RUN_RE = re.compile(r"^[Xx]+$")
 
 
@@ -134,6 +139,27 @@ def remove_cjk_spaces(text: str) -> str:
     return " ".join(out)
 
 
+def is_code_line(text: str) -> bool:
+    """A line of program code: `pd.read_excel("sales.xlsx", sheet_name="明细")`, `df = df.dropna()`.
+
+    Catches code from `<pre>`/`<code>` blocks (the extractor gives one line per code line) and code pasted
+    as paragraphs: mostly ASCII (CODE_MIN_ASCII_SHARE of the non-space characters) with the shape of code
+    (CODE_SHAPE_RE). Such lines are left exactly as they are: full-width parentheses, full-width commas
+    or removed spaces would break them. A line of closing brackets ("}", "});") is still dropped as
+    punctuation-only (the issue's rule for every line), and runs of spaces (indentation) still fold to
+    one: the extractor has already collapsed them. Misses code lines that are mostly
+    Chinese (`print("……一长串中文……")`, cleaned like prose), and knowingly leaves alone mostly-ASCII prose
+    lines with code punctuation ("f(x) = 2x + 1", "访问 www.gov.cn"), which cleaning would barely change.
+    """
+    chars = _NONSPACE_RE.findall(text)
+    ascii_chars = sum(ch < "\x80" for ch in chars)
+    return (
+        bool(chars)
+        and ascii_chars >= R.CODE_MIN_ASCII_SHARE * len(chars)
+        and bool(R.CODE_SHAPE_RE.search(text))
+    )
+
+
 def is_punctuation_only(text: str) -> bool:
     """Empty lines and lines with no letter, digit, ideograph or placeholder: the stray "。", "……", "***"."""
     return not any(ch.isalnum() or ch in R.PLACEHOLDER_CHARS for ch in text)
@@ -192,10 +218,17 @@ def should_join(first: str, second: str, after: str | None) -> bool:
     "…已经到了迫" + "在眉睫、临门一脚…" and "…造成创文工" + "作难以挽回…" are joined: `first` is body text
     (see `is_body_text`), does not end with terminal punctuation, and `second` starts with an ideograph.
     Never joined: headings, titles and salutations ("同志们：" ends with a colon; titles are short and
-    unpunctuated), a `second` that opens an outline item (一是/二、) or is a title followed by a salutation.
+    unpunctuated), a `second` that opens an outline item (一是/二、) or is a title followed by a salutation,
+    and code lines (`is_code_line`) on either side.
     Misses breaks inside numbers or Latin words ("20" + "24年"), and breaks after a short first line.
     """
-    if not first or not second or first[-1] in R.TERMINAL_PUNCT:
+    if (
+        not first
+        or not second
+        or first[-1] in R.TERMINAL_PUNCT
+        or is_code_line(first)
+        or is_code_line(second)
+    ):
         return False
     if not is_cjk_char(second[0]) or is_outline_heading(second) or is_salutation(second):
         return False
@@ -442,6 +475,8 @@ def repair_mojibake(text: str) -> str:
 
 
 def _normalize_inline(text: str) -> str:
+    if is_code_line(text):
+        return text
     # Parentheses first: a mark after a closing "）" is after Chinese only once the parenthesis is full
     # width ("（如……等）,以及"); the other order left that comma for a second cleaning (hypothesis found it).
     return remove_cjk_spaces(fullwidth_punct_after_cjk(fullwidth_parens_around_cjk(text)))

@@ -344,13 +344,49 @@ def is_counter_line(text: str) -> bool:
 
 
 def is_photo_credit_line(text: str) -> bool:
-    """A photo credit on its own line under a picture: "新华社记者 张某 摄", "（人民网记者 赵某某摄）".
+    """A photo credit on its own line under a picture: "新华社记者 张某 摄", "（人民网记者 赵某某摄）", or a
+    picture source: "图片来源：视觉中国", "（图片由受访者提供）".
 
-    Needs a reporter word (记者, 通讯员, 摄影) before the name, so a short sentence ending in 拍摄 stays.
-    Misses credits on the caption's own line ("……赏花。新华社记者 张某 摄"): the caption is text, so the
-    whole line is kept.
+    Needs a reporter word (记者, 通讯员, 摄影) before the name, or a picture-source label, so a short sentence
+    ending in 拍摄 stays. Misses credits on the caption's own line ("……赏花。新华社记者 张某 摄"): the
+    caption is text, so the whole line is kept.
     """
-    return len(text) <= R.PHOTO_CREDIT_MAX_CHARS and R.PHOTO_CREDIT_RE.match(text) is not None
+    return len(text) <= R.PHOTO_CREDIT_MAX_CHARS and (
+        R.PHOTO_CREDIT_RE.match(text) is not None or R.IMAGE_SOURCE_RE.match(text) is not None
+    )
+
+
+def is_paywall_line(text: str) -> bool:
+    """A paywall prompt: "订阅后阅读全文", "以下为付费内容，剩余约78%", "已是会员？登录", "年度会员 ¥68/年".
+
+    Catches the subscription box that teaser pages put where the paid rest of the article would be; the
+    caller ends the text there (the rest is not on the page). Only short lines count, so an article about
+    memberships that says "开通会员后可享受……" in a paragraph stays. Misses paywalls worded otherwise
+    ("成为Plus用户继续看") and knowingly drops any text a page ships hidden behind such a box.
+    """
+    return len(text) <= R.PAYWALL_LINE_MAX_CHARS and R.PAYWALL_RE.search(text) is not None
+
+
+def is_comment_header_line(text: str) -> bool:
+    """The header of a reader's comment: a user name and a time of day or a relative time.
+
+    Catches "绿萝不萝 04-02 12:31", "网友 江南烟雨 2024-02-22 09:03:51", "老周种花 3天前",
+    "小李 · 昨天 18:20 · IP属地：浙江": comments rendered right under the article in its own
+    container, with no heading before them. What is left after removing the time and the header
+    words (网友, 发表于, IP属地, 3楼) must be a short name without prose punctuation. A bare date
+    after a name is a notice's signature ("某某县人民政府 2024年3月29日"), so it does not count.
+    Misses headers without a time and headers whose name and time sit on separate lines; the caller
+    only asks after a paragraph's worth of prose.
+    """
+    if len(text) > R.COMMENT_HEADER_MAX_CHARS:
+        return False
+    found = R.DATE_RE.search(text)
+    if found is None or found["H"] is None:
+        found = R.YEARLESS_DATE_RE.search(text) or R.RELATIVE_TIME_RE.search(text)
+    if found is None:
+        return False
+    name = R.COMMENT_HEADER_NOISE_RE.sub(" ", text[: found.start()] + " " + text[found.end() :]).strip()
+    return 0 < len(name) <= R.COMMENT_NAME_MAX_CHARS and R.PROSE_PUNCT_RE.search(name) is None
 
 
 def is_attachment_line(text: str) -> bool:
@@ -433,34 +469,126 @@ def _is_title_line(text: str, title_key: str) -> bool:
     return compact == title_key or R.TITLE_TAG_PREFIX_RE.sub("", compact) == title_key
 
 
-def _main_lines(walker: _Walker, box: _Element, title: str) -> list[_Line]:
-    """Lines of the chosen container minus boilerplate, the repeated title, and everything after the tail.
+def is_tail_marker(text: str) -> bool:
+    """A short heading that opens what follows an article: 相关文章, 网友评论, 3条评论, 上一篇, 热词搜索 …"""
+    return len(text) <= R.TAIL_MARKER_MAX_CHARS and R.TAIL_MARKER_RE.match(text) is not None
 
-    The tail starts at a tail marker (相关文章, 上一篇 …) after some prose, or at a dated byline after a
-    paragraph's worth of prose: the header of the next post in a forum thread or comment list.
+
+def is_next_post_line(text: str) -> bool:
+    """The header of the next post or comment: a dated byline ("沙发 发表于 2024-5-12 20:45") or a comment
+    header ("绿萝不萝 04-02 12:31", see `is_comment_header_line`). Ends the text after some prose."""
+    return is_byline_line(text) or is_comment_header_line(text)
+
+
+def _is_prose_line(line: _Line) -> bool:
+    return (
+        not _is_boilerplate_line(line, line.text)
+        and R.PROSE_PUNCT_RE.search(line.text) is not None
+        and not is_reprint_notice(line.text)
+    )
+
+
+def is_mid_article_box(lines: list[_Line], index: int, end: int) -> bool:
+    """A related-links box (【相关推荐】, 相关阅读, 推荐阅读 …) at `index` that sits inside the text.
+
+    范文 and news sites insert such a box (and ads) between two paragraphs; the article goes on after it.
+    The box is the marker line and the link, widget and ad lines right after it (at most MID_BOX_MAX_LINES).
+    It is inside the text when prose resumes within MID_BOX_RESUME_WITHIN_LINES lines after it and runs
+    to MID_BOX_MIN_PROSE_AFTER characters before the next tail marker, paywall or comment header, with at
+    most one link title per MID_BOX_PROSE_PER_LINK prose lines. A real tail list is followed by more lists,
+    teasers (a link title per summary), a footer or comments, so it still ends the text. Misses boxes
+    whose items are plain text (they read as a list of short lines and stay) and knowingly cuts an article
+    whose continuation after the box is a single line shorter than MID_BOX_MIN_PROSE_AFTER.
+    """
+    if R.RELATED_BOX_MARKER_RE.match(lines[index].text.strip("\xa0\u3000 ")) is None:
+        return False
+    after = index + 1
+    while (
+        after < end
+        and after - index <= R.MID_BOX_MAX_LINES
+        and _is_boilerplate_line(lines[after], lines[after].text)
+    ):
+        after += 1
+    if after - index > R.MID_BOX_MAX_LINES:
+        return False
+    prose_chars = prose_lines = link_titles = 0
+    first_prose = None
+    for i in range(after, end):
+        line = lines[i]
+        text = line.text.strip("\xa0\u3000 ")
+        if is_tail_marker(text) or is_paywall_line(text) or is_next_post_line(text):
+            break
+        if _is_prose_line(line):
+            first_prose = i if first_prose is None else first_prose
+            prose_chars += line.chars
+            prose_lines += 1
+        elif is_link_list_line(line) and line.chars >= R.LINK_TITLE_MIN_CHARS:
+            link_titles += 1
+    return (
+        first_prose is not None
+        and first_prose - after < R.MID_BOX_RESUME_WITHIN_LINES
+        and prose_chars >= R.MID_BOX_MIN_PROSE_AFTER
+        and link_titles * R.MID_BOX_PROSE_PER_LINK <= prose_lines
+    )
+
+
+def _main_lines(walker: _Walker, box: _Element, title: str) -> tuple[list[_Line], int]:
+    """Lines of the chosen container minus boilerplate, the repeated title, and everything after the tail;
+    and the index of the line where the tail starts (the container's end when there is none).
+
+    The tail starts at a tail marker (相关文章, 上一篇 …) after some prose unless it heads a box inside the
+    text (`is_mid_article_box`), at a paywall prompt, or at a dated byline or comment header after a
+    paragraph's worth of prose: the next post in a forum thread, or comments under the article.
     """
     kept: list[_Line] = []
     prose_chars = 0
     title_key = _compact(title)
+    end = box.end
     for index in range(box.start, box.end):
         line = walker.lines[index]
         text = line.text.strip("\xa0\u3000 ")
-        if prose_chars and len(text) <= R.TAIL_MARKER_MAX_CHARS and R.TAIL_MARKER_RE.match(text):
+        if prose_chars and is_tail_marker(text) and not is_mid_article_box(walker.lines, index, box.end):
+            end = index
             break
-        if prose_chars >= R.NEXT_POST_MIN_PROSE_CHARS and is_byline_line(text):
+        if (prose_chars and is_paywall_line(text)) or (
+            prose_chars >= R.NEXT_POST_MIN_PROSE_CHARS and is_next_post_line(text)
+        ):
+            end = index
             break
-        if _is_boilerplate_line(line, text) or is_link_toc_heading(walker.lines, index):
+        if (
+            _is_boilerplate_line(line, text)
+            or is_tail_marker(text)
+            or is_link_toc_heading(walker.lines, index)
+        ):
             continue
         if not prose_chars and title_key and _is_title_line(text, title_key):
             continue
         kept.append(line)
         if R.PROSE_PUNCT_RE.search(text) is not None:
             prose_chars += line.chars
-    while kept and is_provenance_line(kept[0].text):
+    while kept and is_edge_note(kept[0].text):
         kept.pop(0)
-    while kept and is_provenance_line(kept[-1].text):
+    while kept and is_edge_note(kept[-1].text):
         kept.pop()
-    return kept
+    return kept, end
+
+
+def is_edge_note(text: str) -> bool:
+    """A note at the very start or end of an article that is not text: provenance or a reprint notice."""
+    return is_provenance_line(text) or is_reprint_notice(text)
+
+
+def is_reprint_notice(text: str) -> bool:
+    """A reprint or copyright notice: "本文经作者授权发布，未经许可不得转载。", "转载请注明出处：某某网",
+    "版权归原作者所有，如有侵权请联系删除。", "本文转载自某某公众号".
+
+    Bracketed or not (`is_provenance_line` needs brackets); only wording that such notices alone use
+    (REPRINT_NOTICE_RE) on a short line counts, and the caller only asks the article's first and last
+    lines, so a paragraph about copyright law keeps its "未经许可不得转载". Misses notices worded otherwise
+    ("文章仅代表作者观点") and notices run into the last paragraph.
+    """
+    text = text.strip("\xa0\u3000 ")
+    return len(text) <= R.REPRINT_NOTICE_MAX_CHARS and R.REPRINT_NOTICE_RE.search(text) is not None
 
 
 def is_link_toc_heading(lines: list[_Line], index: int) -> bool:
@@ -814,9 +942,10 @@ def extract_or_reason(html: str, url: str, site_rules: tuple[SiteRule, ...] = ()
     main, main_box = _picked_container(pick.content) if pick and pick.content else (walker, box)
     if main_box is None:
         return TOO_LITTLE_TEXT
-    if is_teaser_list([ln for ln in main.lines[main_box.start : main_box.end] if not ln.boiler]):
+    lines, tail = _main_lines(main, main_box, title)
+    # Teasers after the text's end are a related list under an article, not a list page.
+    if is_teaser_list([ln for ln in main.lines[main_box.start : tail] if not ln.boiler]):
         return LIST_PAGE
-    lines = _main_lines(main, main_box, title)
     paragraphs = [ln.text for ln in lines]
     if len(_ALNUM_RE.findall("".join(paragraphs))) < R.MIN_MAIN_TEXT_CHARS:
         return TOO_LITTLE_TEXT

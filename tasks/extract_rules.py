@@ -144,18 +144,65 @@ WIDGET_LINE_RES = (
     re.compile(
         r"^(?:以下|下面|本文)是?[^。！]{0,20}(?:小编|本站)[^。！]{0,60}(?:整理|收集|搜集|分享|推荐|带来|精选)"
     ),
+    # An ad slot's label ("广告", "推广"), left alone on its line once the ad's image or links are gone.
+    re.compile(r"^[\[【（(]?\s*(?:广告|推广|赞助|AD|Ad)\s*[\]】）)]?$"),
+    # The button of a collapsed article ("展开阅读全文 ∨"): the collapsed text itself is in the HTML and kept.
+    re.compile(
+        r"^(?:点击)?(?:展开|查看|阅读|余下|继续阅读)(?:阅读)?(?:全文|剩余全文|剩余内容|更多)?\s*[∨>»↓︾⌄▼+]*$"
+    ),
 )
 WIDGET_LINE_MAX_CHARS = 120
 
 # Headings that open the block after the main text: related lists, comments, tags, prev/next links.
 # The first such short line after some prose ends the main text.
+# Reply counts open a comment list too: "3条评论", "全部回复(12)", "留言 (5)".
 TAIL_MARKER_RE = re.compile(
     r"^[\[【「]?\s*(?:相关热词搜索|热词搜索|相关文章|相关阅读|相关推荐|相关新闻|相关链接|推荐阅读|延伸阅读|"
     r"热门文章|热门推荐|热点文章|最新文章|最新更新|猜你喜欢|你可能感兴趣|您可能感兴趣|精彩推荐|"
     r"网友评论|发表评论|评论列表|全部评论|最新评论|热门评论|我要评论|评论\s*[（(]\s*\d|"
+    r"\d+\s*条(?:评论|回复|留言)|(?:全部|最新|热门)?(?:回复|留言)\s*[（(]\s*\d|"
     r"上一篇|下一篇|分享到)"
 )
 TAIL_MARKER_MAX_CHARS = 80
+# The tail markers that head a box of related links. 范文 and news sites also put such a box between two
+# paragraphs (`is_mid_article_box`); comment and prev/next markers never sit inside the text.
+RELATED_BOX_MARKER_RE = re.compile(
+    r"^[\[【「]?\s*(?:相关文章|相关阅读|相关推荐|相关新闻|相关链接|推荐阅读|延伸阅读|热门文章|热门推荐|"
+    r"热点文章|最新文章|猜你喜欢|你可能感兴趣|您可能感兴趣|精彩推荐)"
+)
+# A related box is a handful of link lines (3-8 titles, a heading and an ad line on top); a longer run of
+# links after the marker is a real tail list.
+MID_BOX_MAX_LINES = 12
+# After a mid-article box the text resumes within a few lines (a heading "二、存在的不足" may come first) ...
+MID_BOX_RESUME_WITHIN_LINES = 3
+# ... and goes on for at least a short paragraph's worth of prose (the shortest body paragraph after a box on
+# the dev set is 60 characters; a stray disclaimer line is not counted, see `is_reprint_notice`) ...
+MID_BOX_MIN_PROSE_AFTER = 50
+# ... with at most one link title per this many prose lines: a tail list of teasers (title, summary, title,
+# summary …) has one per prose line, the resumed article none or a stray one.
+MID_BOX_PROSE_PER_LINK = 3
+
+# Paywall prompts: the paid rest of the article is not on the page, so the prompt ends the text (the price
+# list, the "开通会员" button and the login prompt after it go with it).
+PAYWALL_RE = re.compile(
+    r"(?:订阅|购买|开通|登录|解锁)[^。！？]{0,12}后[^。！？]{0,4}(?:阅读|查看|收听|解锁)|付费内容|付费阅读|"
+    r"会员专享|会员可读|剩余\s*约?\s*\d+\s*%|已是会员|已订阅|已购买|开通会员|立即订阅|订阅专栏|"
+    r"阅读全文需|[¥￥]\s*\d+(?:\.\d+)?\s*/\s*(?:年|月|季|周)"
+)
+PAYWALL_LINE_MAX_CHARS = 40
+
+# A comment's header under an article: a user name and a time ("绿萝不萝 04-02 12:31", "网友 江南烟雨
+# 2024-02-22 09:03:51", "老周种花 3天前", "张三 · 回复于 昨天 18:20 · IP属地：浙江"). The time must carry a
+# time of day or be relative: a bare date after a name is a notice's signature
+# ("某某县人民政府 2024年3月29日").
+RELATIVE_TIME_RE = re.compile(r"刚刚|\d+\s*(?:秒|分钟|小时|天)前|(?:昨天|前天|今天)\s*\d{1,2}[:：]\d{2}")
+# Words of a comment header that are not the name.
+COMMENT_HEADER_NOISE_RE = re.compile(
+    r"IP\s*属地\s*[:：]?\s*\S{0,6}|(?:发表|回复|评论)于|发表|网友|#\d+|\d+\s*楼|楼主|作者|[·•|｜]",
+    re.IGNORECASE,
+)
+COMMENT_HEADER_MAX_CHARS = 50
+COMMENT_NAME_MAX_CHARS = 24
 # A dated byline ("沙发 发表于 2024-5-12 20:45:10") after this much prose opens the next post or comment of a
 # thread, so it ends the main text. Below it the byline still belongs to the article's own header (a title
 # with a comma counts as prose, so the threshold must exceed a title's length).
@@ -174,6 +221,15 @@ BRACKETED_LINE_RE = re.compile(r"^[（(【\[].*[）)】\]]$")
 PROVENANCE_WORD_RE = re.compile(
     r"稿件|来源|选自|摘自|转自|转载|供稿|审核|审校|原标题|编辑|责编|授权|首发|原载|刊于|刊载"
 )
+# Reprint and copyright notices, bracketed or not ("本文经作者授权发布，未经许可不得转载。",
+# "转载请注明出处：……", "版权归原作者所有，如有侵权请联系删除。"): wording that only such notices use,
+# unlike 来源 or 编辑 alone ("数据来源于国家统计局。" is text).
+REPRINT_NOTICE_RE = re.compile(
+    r"未经[^。，；]{0,8}(?:许可|授权|允许|同意)[^。；]{0,8}(?:不得|禁止|严禁|请勿|谢绝)[^。；]{0,6}(?:转载|复制|使用)|"
+    r"转载请(?:注明|联系|保留|务必)|(?:禁止|谢绝|严禁)[^。，]{0,4}转载|版权归[^。，；]{0,12}所有|如有侵权|侵权请?(?:联系|告知)|"
+    r"^本文(?:经|已获|获)[^。，；]{0,16}授权|^本文(?:转载|转自|来源|来自|摘自|选自)|^(?:文章|内容)(?:来源|转载)于?[:：]"
+)
+REPRINT_NOTICE_MAX_CHARS = 120
 
 # Counters: a short line made only of label-number pairs ("查看: 8526 | 回复: 37", "阅读 1207 在看 12",
 # "12 主题 240 帖子"). Labels are 1-4 Chinese characters; a number before its label needs a space, so
@@ -192,6 +248,10 @@ PHOTO_CREDIT_RE = re.compile(
     r"[\u4e00-\u9fff×·、\s]{1,20}?\s*摄(?:影)?\s*[）)】\]]?$"
 )
 PHOTO_CREDIT_MAX_CHARS = 40
+# Picture sources under a lead picture: "图片来源：视觉中国", "图源：网络", "（图片由受访者提供）".
+IMAGE_SOURCE_RE = re.compile(
+    r"^[（(【\[]?\s*(?:(?:图片|配图|题图|封面图?)\s*(?:来源|来自|提供|出处)|图源|图片由\S{1,12}提供)\s*[:：]?"
+)
 # "附件：2024年度重点任务清单" inside a government document names its attachment; the name is often a download
 # link, which must not make the line read as a link list.
 ATTACHMENT_LINE_RE = re.compile(r"^附\s*件\s*\d*\s*[:：]\s*\S")
@@ -314,8 +374,23 @@ SPACES_RE = re.compile("[\\s\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]+")
 # ASCII punctuation right after a Chinese character is a half-width slip: "之年,在" -> "之年，在".
 # "." is left alone (decimals, abbreviations, URLs); so are "1,000" and "01:55" (digit before).
 ASCII_TO_FULLWIDTH_PUNCT = {",": "，", ";": "；", ":": "：", "?": "？", "!": "！"}
-# Latin tokens this short sit next to Chinese without a space ("U型", "5G网络", "第X届", "AI技术").
+# Latin tokens this short sit next to Chinese without a space ("U型", "5G网络", "第X届", "AI技术"). A token
+# is a run of letters and digits joined by "." "_" "-" ("dt.to_period", "Wi-Fi"), so a dotted name is
+# judged as one word: "再用 dt.to_period 按月汇总" keeps both spaces, "先用 df 读入" loses both.
 LATIN_GLUE_MAX_CHARS = 2
+LATIN_TOKEN = r"[A-Za-z0-9]+(?:[._-][A-Za-z0-9]+)*"
+
+# Code (`is_code_line`) is left exactly as it is: no full-width marks, no space removal, no joining. A line
+# is code when most of its non-space characters are ASCII ("明细" in `sheet_name="明细"` or a Chinese
+# comment after "#" still leave well over this share) ...
+CODE_MIN_ASCII_SHARE = 0.6
+# ... and it has the shape of code: a call or index `f(` `a[`, an assignment or comparison, a statement
+# end `;`, braces, attribute access `a.b`, a keyword opening the line, or a comment.
+CODE_SHAPE_RE = re.compile(
+    r"[A-Za-z_]\w*\s*[(\[]|[^=!<>]=[^=]|[=!<>]=|=>|->|;\s*$|[{}]|[A-Za-z_]\w*\.[A-Za-z_]|"
+    r"^\s*(?:def|class|import|from|return|if|elif|else|for|while|print|var|let|const|function|public|"
+    r"SELECT|INSERT|UPDATE|DELETE|CREATE|#include|pip|npm|git|cd)\b|^\s*(?:#|//|/\*|\*/)"
+)
 # Placeholder marks in 范文 templates; they count as Chinese for spacing and are never dropped.
 PLACEHOLDER_CHARS = "×○□△＊*"
 

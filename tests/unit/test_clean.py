@@ -10,6 +10,7 @@ from wenji.tasks.clean import (
     fullwidth_parens_around_cjk,
     fullwidth_punct_after_cjk,
     is_body_text,
+    is_code_line,
     is_punctuation_only,
     is_salutation,
     join_broken_paragraphs,
@@ -86,6 +87,46 @@ def test_spaces_between_latin_words_and_around_long_latin_words_stay() -> None:
     assert remove_cjk_spaces("保障 X X 发展大局") == "保障X X发展大局"
     assert remove_cjk_spaces("Copyright 2008 - 2017") == "Copyright 2008 - 2017"
     assert remove_cjk_spaces("依托抖音、快手等热门 APP 继续组织") == "依托抖音、快手等热门 APP 继续组织"
+
+
+def test_a_dotted_latin_word_is_one_word_for_spacing() -> None:
+    # A Latin word (letters and digits joined by . _ -) of three or more characters without a digit keeps the
+    # spaces around it on both sides; a one- or two-letter code or anything with a digit sits flush.
+    assert remove_cjk_spaces("再用 dt.to_period 按月汇总") == "再用 dt.to_period 按月汇总"
+    assert remove_cjk_spaces("连上 Wi-Fi 之后") == "连上 Wi-Fi 之后"
+    assert remove_cjk_spaces("先用 df 读入") == "先用df读入"
+    assert remove_cjk_spaces("升级到 v2.0 版本") == "升级到v2.0版本"
+    assert remove_cjk_spaces("受 COVID-19 疫情影响") == "受COVID-19疫情影响"
+
+
+# --- code lines
+
+
+def test_code_lines() -> None:
+    assert is_code_line('pd.read_excel("sales.xlsx", sheet_name="明细")')
+    assert is_code_line('df = df[df["部门"] == "销售部"]  # 只保留销售部')
+    assert is_code_line("for i in range(10):")
+    assert not is_code_line("再用 dt.to_period 按月汇总，得到每月销售额。")
+    assert not is_code_line("党委(党组)要切实履行主体责任")
+    assert not is_code_line("2024年3月29日")
+    assert not is_code_line("Copyright 2008 - 2017")
+
+
+def test_code_survives_cleaning_untouched() -> None:
+    code = [
+        "import pandas as pd",
+        'df = pd.read_excel("sales.xlsx", sheet_name="明细")',
+        'monthly = df.groupby(df["日期"].dt.to_period("M"))["金额"].sum()',
+    ]
+    prose = "读入数据后,再用 dt.to_period 按月汇总(见下表)"
+    assert clean_paragraphs([*code, prose]) == [*code, "读入数据后，再用 dt.to_period 按月汇总（见下表）"]
+
+
+def test_code_is_never_joined_to_prose() -> None:
+    # A long code line with commas and no end mark reads as an unfinished sentence; the Chinese line after it
+    # must not be glued on.
+    code = 'top = df.sort_values(by="金额", ascending=False).head(10)["部门", "金额"]'
+    assert clean_paragraphs([code, "部门和月份都是明细表里的列"]) == [code, "部门和月份都是明细表里的列"]
 
 
 # --- punctuation-only lines
@@ -191,7 +232,7 @@ def test_clean_paragraphs_on_seed_fragments() -> None:
 ALPHABET = st.sampled_from(
     list("城市品质查办巡察同志们一二三要是在的讲话")
     + list("，。、：；！？“”（）《》…—")
-    + list(",.:;!?()-|")
+    + list(",.:;!?()-|=_[")
     + [" ", "\u3000", "\xa0", "\u200b", "\t"]
     + list("0123456789XxAPU×○")
     + ["２", "Ａ"]
