@@ -46,7 +46,6 @@ _PUNCT_LEFT_RE = re.compile(f"([{_CJK_CLASS}{re.escape(R.PLACEHOLDER_CHARS)}”�
 _CJK_PARENS_RE = re.compile(f"\\(([^()]*[{_CJK_CLASS}][^()]*)\\)")
 _LEADING_ALNUM_RE = re.compile(f"^{R.LATIN_TOKEN}")
 _TRAILING_ALNUM_RE = re.compile(f"{R.LATIN_TOKEN}$")
-_NONSPACE_RE = re.compile(r"\S")
 _PLACEHOLDER_RUN_RE = re.compile(r"^[Xx]+$")
 
 
@@ -139,6 +138,12 @@ def remove_cjk_spaces(text: str) -> str:
     return " ".join(out)
 
 
+def visible_len(text: str) -> int:
+    """Characters that are not whitespace (Unicode's, so also U+3000 and no-break spaces)."""
+    # str.split() runs in C; a regex findall over every character cost a sixth of extraction's time.
+    return len("".join(text.split()))
+
+
 def is_code_line(text: str) -> bool:
     """A line of program code: `pd.read_excel("sales.xlsx", sheet_name="明细")`, `df = df.dropna()`.
 
@@ -151,11 +156,11 @@ def is_code_line(text: str) -> bool:
     Chinese (`print("……一长串中文……")`, cleaned like prose), and knowingly leaves alone mostly-ASCII prose
     lines with code punctuation ("f(x) = 2x + 1", "访问 www.gov.cn"), which cleaning would barely change.
     """
-    chars = _NONSPACE_RE.findall(text)
-    ascii_chars = sum(ch < "\x80" for ch in chars)
+    visible = "".join(text.split())
+    ascii_chars = len(visible.encode("ascii", "ignore"))  # C-speed count; this runs on every line
     return (
-        bool(chars)
-        and ascii_chars >= R.CODE_MIN_ASCII_SHARE * len(chars)
+        bool(visible)
+        and ascii_chars >= R.CODE_MIN_ASCII_SHARE * len(visible)
         and bool(R.CODE_SHAPE_RE.search(text))
     )
 

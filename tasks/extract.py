@@ -23,13 +23,12 @@ from datetime import datetime, timedelta, timezone
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from wenji.tasks import extract_rules as R
-from wenji.tasks.clean import CJK_CHAR_RE, clean_paragraphs
+from wenji.tasks.clean import CJK_CHAR_RE, clean_paragraphs, visible_len
 from wenji.tasks.records import Doc, Page, PageMeta, StepResult
 from wenji.tasks.site_rules import SiteRule, apply_site_rule, match_site_rule
 from wenji.tasks.split import split_documents
 
 _WS_RE = re.compile(r"[ \t\n\r\f\v]+")
-_NONSPACE_RE = re.compile(r"\S")
 _ALNUM_RE = re.compile(r"[^\W_]")
 _LATIN_RE = re.compile(r"[A-Za-z]")
 # The walk recurses twice per DOM level: at this depth it needs about 420 of Python's default 1000 frames
@@ -177,7 +176,7 @@ class _Walker:
             return
         self._pieces.append(text)
         if in_link or boiler:
-            n = len(_NONSPACE_RE.findall(text))
+            n = visible_len(text)
             self._link_chars += n if in_link else 0
             self._boiler_chars += n if boiler else 0
 
@@ -188,7 +187,7 @@ class _Walker:
         link_chars, boiler_chars = self._link_chars, self._boiler_chars
         self._pieces.clear()
         self._link_chars = self._boiler_chars = 0
-        chars = len(_NONSPACE_RE.findall(text.replace("\xa0", " ").replace("\u3000", " ")))
+        chars = visible_len(text)
         if chars == 0:
             return
         holder = self._stack[-1]
@@ -220,7 +219,7 @@ def is_data_cell(cell: LexborNode) -> bool:
         if seen > R.DATA_CELL_MAX_NODES or (seen and tag in R.LAYOUT_CELL_TAGS):
             return False
         if tag == "-text":
-            chars += len(_NONSPACE_RE.findall(node.text_content or ""))
+            chars += visible_len(node.text_content or "")
         elif tag in R.BLOCK_TAGS or tag == "br":
             blocks += 1
         if chars > R.DATA_CELL_MAX_CHARS or blocks > R.DATA_CELL_MAX_BLOCKS:
@@ -302,7 +301,7 @@ def is_widget_line(text: str) -> bool:
 
     Only short lines are judged, so a paragraph that quotes "版权所有" in a sentence stays.
     """
-    return len(text) <= R.WIDGET_LINE_MAX_CHARS and any(rx.search(text) for rx in R.WIDGET_LINE_RES)
+    return len(text) <= R.WIDGET_LINE_MAX_CHARS and R.WIDGET_LINE_RE.search(text) is not None
 
 
 def is_meta_line(text: str) -> bool:

@@ -151,6 +151,10 @@ WIDGET_LINE_RES = (
         r"^(?:点击)?(?:展开|查看|阅读|余下|继续阅读)(?:阅读)?(?:全文|剩余全文|剩余内容|更多)?\s*[∨>»↓︾⌄▼+]*$"
     ),
 )
+# The patterns above as one alternation (case-insensitive ones scoped): one search per line instead of 15.
+WIDGET_LINE_RE = re.compile(
+    "|".join(f"(?{'i' if rx.flags & re.IGNORECASE else ''}:{rx.pattern})" for rx in WIDGET_LINE_RES)
+)
 WIDGET_LINE_MAX_CHARS = 120
 
 # Headings that open the block after the main text: related lists, comments, tags, prev/next links.
