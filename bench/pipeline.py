@@ -3,8 +3,9 @@
 For each size N: generate a synthetic corpus (bench/corpus.py), serve it from a separate process on
 127.0.0.1, run the real ETL flow into a fresh DuckDB file, sample the RSS of every process of the run,
 then run again over the unchanged corpus (twice: trusting the sitemap's <lastmod>, and with conditional
-requests for every page as for sources without lastmod), then time bare `jieba.lcut` over the same clean text in one
-process. Prints a markdown table and writes bench/results/pipeline.json.
+requests for every page as for sources without lastmod), then time bare `jieba.lcut` over the same clean
+text in one process. `--source folder` reads the corpus folder as saved pages instead of serving it.
+Prints a markdown table and writes bench/results/pipeline.json.
 
 Prefect's bookkeeping is estimated, not guessed: an empty flow run and a no-op task run are timed on the
 same backend, and the run's task runs (four per batch, plus the corpus steps) are charged at that price.
@@ -175,7 +176,7 @@ def _loaded_rows(db_path: Path) -> int:
     return rows
 
 
-def run_size(n: int, workers: int, batch_size: int) -> dict:
+def run_size(n: int, workers: int, batch_size: int, source: str = "http") -> dict:
     from wenji.flows.etl import run_etl
     from wenji.flows.runtime import prefect_backend
     from wenji.tasks.settings import load_settings, with_fetch
@@ -186,6 +187,8 @@ def run_size(n: int, workers: int, batch_size: int) -> dict:
     server = subprocess.Popen([sys.executable, "-c", SERVER, str(site)], stdout=subprocess.PIPE, text=True)
     try:
         base = server.stdout.readline().strip()
+        # "folder": the same pages read from disk as saved pages (no HTTP; no lastmod: re-runs compare hashes)
+        spec = f"{base}/sitemap.xml" if source == "http" else str(site)
         settings = load_settings(None, db_path=str(db_path), workers=workers, batch_size=batch_size)
         settings = with_fetch(settings, allow_private=True)
         with prefect_backend():
@@ -195,17 +198,17 @@ def run_size(n: int, workers: int, batch_size: int) -> dict:
             sampler = RssSampler(exclude={server.pid})
             sampler.start()
             started = time.perf_counter()
-            first = run_etl([f"{base}/sitemap.xml"], settings)
+            first = run_etl([spec], settings)
             first_seconds = time.perf_counter() - started
             sampler.stop()
             server_cpu = _cpu_seconds(server_pids) - server_cpu
             started = time.perf_counter()
-            second = run_etl([f"{base}/sitemap.xml"], settings)
+            second = run_etl([spec], settings)
             second_seconds = time.perf_counter() - started
             # The same re-run for sources without <lastmod> (URL lists, sitemaps without it): every page
             # gets a conditional request and a 304.
             started = time.perf_counter()
-            third = run_etl([f"{base}/sitemap.xml"], with_fetch(settings, trust_sitemap_lastmod=False))
+            third = run_etl([spec], with_fetch(settings, trust_sitemap_lastmod=False))
             third_seconds = time.perf_counter() - started
     finally:
         server.kill()
@@ -222,6 +225,7 @@ def run_size(n: int, workers: int, batch_size: int) -> dict:
     prefect_seconds = flow_price + task_runs * task_price
     rows = _loaded_rows(db_path)
     return {
+        "source": source,
         "pages": n,
         "documents": first.counts.documents,
         "tokens": first.counts.tokens,
@@ -260,9 +264,7 @@ def table(rows: list[dict]) -> str:
     head = (
         "| pages | docs | clean chars | first run | docs/s | chars/s | bare jieba chars/s | × jieba "
         "| Prefect share | load rows/s | peak RSS (all / wenji) | re-run (lastmod) | speed-up "
-        "| re-run (304s) | speed-up |\n"
-        + "|---:" * 15
-        + "|"
+        "| re-run (304s) | speed-up |\n" + "|---:" * 15 + "|"
     )
     lines = [
         f"| {r['pages']:,} | {r['documents']:,} | {r['clean_chars']:,} | {r['first_run_s']} s "
@@ -297,13 +299,16 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
     parser.add_argument("--batch-size", type=int, default=200)
     parser.add_argument("--out", type=Path, default=RESULTS / "pipeline.json")
+    parser.add_argument(
+        "--source", choices=("http", "folder"), default="http", help="serve the corpus, or read its folder"
+    )
     args = parser.parse_args()
     from wenji.flows.runtime import quiet_prefect
 
     quiet_prefect()
     os.environ.setdefault("PREFECT_LOGGING_LOGGERS_PREFECT_FLOW_RUNS_LEVEL", "WARNING")
     load_before = os.getloadavg()
-    rows = [run_size(n, args.workers, args.batch_size) for n in args.sizes]
+    rows = [run_size(n, args.workers, args.batch_size, args.source) for n in args.sizes]
     machine = (
         f"{platform.machine()}, {os.cpu_count()} cores, {psutil.virtual_memory().total / 2**30:.0f} GB RAM, "
         f"Python {platform.python_version()}; load average before/after: "
