@@ -7,13 +7,16 @@ batch is in the database or none of it is.
 
 from __future__ import annotations
 
+import itertools
 import json
+import operator
 import zlib
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TypeVar
 
 import pyarrow as pa
 
@@ -29,6 +32,8 @@ RAW_COMPRESSION_LEVEL = 6
 _STR = pa.string()
 _LIST_STR = pa.list_(pa.string())
 _TS_TZ = pa.timestamp("us", tz="UTC")
+
+T = TypeVar("T")
 
 SCHEMAS: dict[str, pa.Schema] = {
     "pages": pa.schema(
@@ -221,17 +226,17 @@ class BatchTables:
         return self.tables[name].num_rows
 
 
-def _table(name: str, columns: dict[str, list]) -> pa.Table:
-    return pa.Table.from_pydict(columns, schema=SCHEMAS[name])
+def _table(name: str, run_id: str, columns: dict[str, list]) -> pa.Table:
+    """A table from whole columns (one list per column, not one dict per row: a batch has ~50,000
+    sentence rows and 100,000 doc_terms rows); `run_id` fills its column."""
+    n = len(next(iter(columns.values())))
+    return pa.Table.from_pydict({**columns, "run_id": [run_id] * n}, schema=SCHEMAS[name])
 
 
-def _columns(name: str) -> dict[str, list]:
-    return {f.name: [] for f in SCHEMAS[name]}
-
-
-def _append(columns: dict[str, list], **row: object) -> None:
-    for k, v in row.items():
-        columns[k].append(v)
+def _with_doc_ids(doc_ids: Sequence[str], per_doc: Sequence[Collection[T]]) -> tuple[list[str], list[T]]:
+    """Child records of all documents in one list, and the doc_id of each (made in C, no per-row frame)."""
+    ids = list(itertools.chain.from_iterable(map(itertools.repeat, doc_ids, map(len, per_doc))))
+    return ids, list(itertools.chain.from_iterable(per_doc))
 
 
 def is_counted_token(word: str, pos: str) -> bool:
@@ -245,35 +250,201 @@ def is_counted_token(word: str, pos: str) -> bool:
 
 
 def term_counts(sentences: Sequence[Sentence]) -> Counter[tuple[str, str]]:
-    """(word, POS tag) -> occurrences in one document's sentences, of the tokens `is_counted_token` keeps."""
-    return Counter(
-        (w, p) for s in sentences for w, p in zip(s.words, s.pos, strict=True) if is_counted_token(w, p)
+    """(word, POS tag) -> occurrences in one document's sentences, of the tokens `is_counted_token` keeps.
+
+    All tokens are counted in C first, so the test runs once per distinct token, not once per token.
+    """
+    words = itertools.chain.from_iterable(s.words for s in sentences)
+    tags = itertools.chain.from_iterable(s.pos for s in sentences)
+    counts = Counter(zip(words, tags, strict=True))
+    for token in [t for t in counts if t[1] == "x" and not is_counted_token(*t)]:
+        del counts[token]
+    return counts
+
+
+def _enrichment_tables(run_id: str, doc_ids: list[str], docs: Sequence[ProcessedDoc]) -> dict[str, pa.Table]:
+    """The per-document enrichment tables (entities, terms, outline, placeholders, fingerprints) and the
+    word counts (doc_terms) of a batch."""
+    ids, ents = _with_doc_ids(doc_ids, [pd.entities for pd in docs])
+    entities = {
+        "doc_id": ids,
+        "kind": [e.kind for e in ents],
+        "entity": [e.text for e in ents],
+        "count": [e.count for e in ents],
+        "first_sentence_no": [e.first_sentence_no for e in ents],
+    }
+    ids, terms = _with_doc_ids(doc_ids, [pd.terms for pd in docs])
+    term_rows = {
+        "doc_id": ids,
+        "kind": [t.kind for t in terms],
+        "term": [t.text for t in terms],
+        "count": [t.count for t in terms],
+        "first_sentence_no": [t.first_sentence_no for t in terms],
+    }
+    ids, heads = _with_doc_ids(doc_ids, [pd.outline for pd in docs])
+    outline = {
+        "doc_id": ids,
+        "heading_no": [h.heading_no for h in heads],
+        "level": [h.level for h in heads],
+        "style": [h.style for h in heads],
+        "marker": [h.marker for h in heads],
+        "text": [h.text for h in heads],
+        "paragraph_no": [h.paragraph_no for h in heads],
+        "parent_no": [h.parent_no for h in heads],
+        "run_in": [h.run_in for h in heads],
+    }
+    ids, slots = _with_doc_ids(doc_ids, [pd.placeholders for pd in docs])
+    slot_nos = [no for pd in docs for no in range(len(pd.placeholders))]
+    placeholders = {
+        "doc_id": ids,
+        "slot_no": slot_nos,
+        "kind": [ph.kind for ph in slots],
+        "text": [ph.text for ph in slots],
+        "start_char": [ph.start for ph in slots],
+        "end_char": [ph.end for ph in slots],
+    }
+    signed = [(doc_id, pd) for doc_id, pd in zip(doc_ids, docs, strict=True) if pd.signature]
+    fingerprints = {
+        "doc_id": [doc_id for doc_id, _ in signed],
+        "n_shingles": [pd.n_shingles for _, pd in signed],
+        "signature": [pd.signature for _, pd in signed],
+    }
+    counts = [term_counts(pd.sentences) for pd in docs]
+    ids, tokens = _with_doc_ids(doc_ids, [c.keys() for c in counts])
+    doc_terms = {
+        "doc_id": ids,
+        "word": list(map(operator.itemgetter(0), tokens)),
+        "pos": list(map(operator.itemgetter(1), tokens)),
+        "n": list(itertools.chain.from_iterable(c.values() for c in counts)),
+    }
+    return {
+        "entities": _table("entities", run_id, entities),
+        "terms": _table("terms", run_id, term_rows),
+        "outline": _table("outline", run_id, outline),
+        "placeholders": _table("placeholders", run_id, placeholders),
+        "fingerprints": _table("fingerprints", run_id, fingerprints),
+        "doc_terms": _table("doc_terms", run_id, doc_terms),
+    }
+
+
+def _pages_table(run_id: str, pages: Sequence[Page], docs: Sequence[ProcessedDoc]) -> pa.Table:
+    docs_per_page = Counter(pd.doc.page_id for pd in docs)
+    titles = {pd.doc.page_id: pd.doc.meta.title for pd in docs}
+    page_ids = [page.page_id for page in pages]
+    return _table(
+        "pages",
+        run_id,
+        {
+            "page_id": page_ids,
+            "url": [p.url for p in pages],
+            "final_url": [p.final_url for p in pages],
+            "status": [p.status for p in pages],
+            "content_type": [p.content_type for p in pages],
+            "encoding": [p.encoding for p in pages],
+            "encoding_source": [p.encoding_source for p in pages],
+            "bad_bytes": [p.bad_bytes for p in pages],
+            "content_hash": [p.content_hash for p in pages],
+            "etag": [p.etag for p in pages],
+            "last_modified": [p.last_modified for p in pages],
+            "fetched_at": [p.fetched_at for p in pages],
+            "n_bytes": [len(p.body) for p in pages],
+            "raw_zlib": [zlib.compress(p.body, RAW_COMPRESSION_LEVEL) for p in pages],
+            "title": [titles.get(pid) for pid in page_ids],
+            "n_documents": [docs_per_page.get(pid, 0) for pid in page_ids],
+        },
     )
 
 
-def _append_enrichment(
-    tables: dict[str, dict[str, list]], doc_id: str, pd: ProcessedDoc, run_id: str
-) -> None:
-    """One document's rows of the enrichment tables (entities, terms, outline, placeholders, fingerprints)
-    and of its word counts (doc_terms)."""
-    for e in pd.entities:
-        _append(tables["entities"], doc_id=doc_id, kind=e.kind, entity=e.text, count=e.count,
-                first_sentence_no=e.first_sentence_no, run_id=run_id)  # fmt: skip
-    for term in pd.terms:
-        _append(tables["terms"], doc_id=doc_id, kind=term.kind, term=term.text, count=term.count,
-                first_sentence_no=term.first_sentence_no, run_id=run_id)  # fmt: skip
-    for h in pd.outline:
-        _append(tables["outline"], doc_id=doc_id, heading_no=h.heading_no, level=h.level, style=h.style,
-                marker=h.marker, text=h.text, paragraph_no=h.paragraph_no, parent_no=h.parent_no,
-                run_in=h.run_in, run_id=run_id)  # fmt: skip
-    for no, ph in enumerate(pd.placeholders):
-        _append(tables["placeholders"], doc_id=doc_id, slot_no=no, kind=ph.kind, text=ph.text,
-                start_char=ph.start, end_char=ph.end, run_id=run_id)  # fmt: skip
-    if pd.signature:
-        _append(tables["fingerprints"], doc_id=doc_id, n_shingles=pd.n_shingles,
-                signature=list(pd.signature), run_id=run_id)  # fmt: skip
-    for (word, pos), n in term_counts(pd.sentences).items():
-        _append(tables["doc_terms"], doc_id=doc_id, word=word, pos=pos, n=n, run_id=run_id)
+def _documents_table(run_id: str, doc_ids: list[str], docs: Sequence[ProcessedDoc]) -> pa.Table:
+    texts = [pd.doc.text for pd in docs]
+    return _table(
+        "documents",
+        run_id,
+        {
+            "doc_id": doc_ids,
+            "page_id": [pd.doc.page_id for pd in docs],
+            "url": [pd.doc.url for pd in docs],
+            "part_no": [pd.doc.part_no for pd in docs],
+            "title": [pd.doc.title for pd in docs],
+            "page_title": [pd.doc.meta.title for pd in docs],
+            "site_name": [pd.doc.meta.site_name for pd in docs],
+            "category_path": [pd.doc.meta.category_path for pd in docs],
+            "published_at": [pd.doc.meta.published_at for pd in docs],
+            "tags": [pd.doc.meta.tags for pd in docs],
+            "language": [pd.doc.meta.language for pd in docs],
+            "text": texts,
+            "n_chars": [len(text) for text in texts],
+            "n_paragraphs": [len(pd.doc.paragraphs) for pd in docs],
+            "n_sentences": [len(pd.sentences) for pd in docs],
+            "n_tokens": [pd.n_tokens for pd in docs],
+            "doc_type": [pd.doc_type for pd in docs],
+            "n_placeholders": [len(pd.placeholders) for pd in docs],
+            "is_template": [is_template(pd.placeholders) for pd in docs],
+        },
+    )
+
+
+def _paragraphs_table(run_id: str, doc_ids: list[str], docs: Sequence[ProcessedDoc]) -> pa.Table:
+    ids, paragraphs = _with_doc_ids(doc_ids, [pd.doc.paragraphs for pd in docs])
+    starts: list[int] = []
+    paths: list[list[int]] = []
+    for pd in docs:
+        n = len(pd.doc.paragraphs)
+        # Offsets into doc.text, where paragraphs are joined by one "\n" each.
+        starts.extend(itertools.accumulate((len(p) + 1 for p in pd.doc.paragraphs[:-1]), initial=0))
+        paths.extend(pd.section_paths[:n])
+        paths.extend([] for _ in range(n - len(pd.section_paths)))
+    return _table(
+        "paragraphs",
+        run_id,
+        {
+            "doc_id": ids,
+            "paragraph_no": [no for pd in docs for no in range(len(pd.doc.paragraphs))],
+            "start_char": starts,
+            "end_char": [start + len(p) for start, p in zip(starts, paragraphs, strict=True)],
+            "text": paragraphs,
+            "section_path": paths,
+        },
+    )
+
+
+def _sentences_table(run_id: str, doc_ids: list[str], docs: Sequence[ProcessedDoc]) -> pa.Table:
+    ids, sentences = _with_doc_ids(doc_ids, [pd.sentences for pd in docs])
+    return _table(
+        "sentences",
+        run_id,
+        {
+            "doc_id": ids,
+            "sentence_no": [s.sentence_no for s in sentences],
+            "paragraph_no": [s.paragraph_no for s in sentences],
+            "start_char": [s.start for s in sentences],
+            "end_char": [s.end for s in sentences],
+            "text": [s.text for s in sentences],
+            "words": [s.words for s in sentences],
+            "pos": [s.pos for s in sentences],
+        },
+    )
+
+
+def _keywords_table(run_id: str, doc_ids: list[str], docs: Sequence[ProcessedDoc]) -> pa.Table:
+    ids, keywords = _with_doc_ids(doc_ids, [pd.keywords for pd in docs])
+    ranks: list[int] = []  # 1-based within (document, method)
+    for pd in docs:
+        seen: Counter[str] = Counter()
+        for k in pd.keywords:
+            seen[k.method] += 1
+            ranks.append(seen[k.method])
+    return _table(
+        "keywords",
+        run_id,
+        {
+            "doc_id": ids,
+            "method": [k.method for k in keywords],
+            "rank": ranks,
+            "word": [k.word for k in keywords],
+            "weight": [k.weight for k in keywords],
+        },
+    )
 
 
 def to_tables(
@@ -284,130 +455,24 @@ def to_tables(
     unchanged_urls: Sequence[str] = (),
 ) -> BatchTables:
     """Turn one batch of records into Arrow tables (pure; no I/O)."""
+    doc_ids = [pd.doc.doc_id for pd in docs]
     now = datetime.now(UTC)
-    docs_per_page: dict[str, int] = {}
-    for pd in docs:
-        docs_per_page[pd.doc.page_id] = docs_per_page.get(pd.doc.page_id, 0) + 1
-
-    p = _columns("pages")
-    titles = {pd.doc.page_id: pd.doc.meta.title for pd in docs}
-    for page in pages:
-        pid = page.page_id
-        _append(
-            p,
-            page_id=pid,
-            url=page.url,
-            final_url=page.final_url,
-            status=page.status,
-            content_type=page.content_type,
-            encoding=page.encoding,
-            encoding_source=page.encoding_source,
-            bad_bytes=page.bad_bytes,
-            content_hash=page.content_hash,
-            etag=page.etag,
-            last_modified=page.last_modified,
-            fetched_at=page.fetched_at,
-            n_bytes=len(page.body),
-            raw_zlib=zlib.compress(page.body, RAW_COMPRESSION_LEVEL),
-            title=titles.get(pid),
-            n_documents=docs_per_page.get(pid, 0),
-            run_id=run_id,
-        )
-
-    d, par, sen, kw = (
-        _columns("documents"),
-        _columns("paragraphs"),
-        _columns("sentences"),
-        _columns("keywords"),
-    )
-    enrichment = {name: _columns(name) for name in ENRICHMENT_TABLES}
-    for pd in docs:
-        doc, meta, doc_id = pd.doc, pd.doc.meta, pd.doc.doc_id
-        text = doc.text
-        _append(
-            d,
-            doc_id=doc_id,
-            page_id=doc.page_id,
-            url=doc.url,
-            part_no=doc.part_no,
-            title=doc.title,
-            page_title=meta.title,
-            site_name=meta.site_name,
-            category_path=meta.category_path,
-            published_at=meta.published_at,
-            tags=meta.tags,
-            language=meta.language,
-            text=text,
-            n_chars=len(text),
-            n_paragraphs=len(doc.paragraphs),
-            n_sentences=len(pd.sentences),
-            n_tokens=pd.n_tokens,
-            doc_type=pd.doc_type,
-            n_placeholders=len(pd.placeholders),
-            is_template=is_template(pd.placeholders),
-            run_id=run_id,
-        )
-        start = 0
-        for i, para in enumerate(doc.paragraphs):
-            _append(
-                par,
-                doc_id=doc_id,
-                paragraph_no=i,
-                start_char=start,
-                end_char=start + len(para),
-                text=para,
-                section_path=pd.section_paths[i] if i < len(pd.section_paths) else [],
-                run_id=run_id,
-            )
-            start += len(para) + 1  # the '\n' that joins paragraphs in doc.text
-        for s in pd.sentences:
-            _append(
-                sen,
-                doc_id=doc_id,
-                sentence_no=s.sentence_no,
-                paragraph_no=s.paragraph_no,
-                start_char=s.start,
-                end_char=s.end,
-                text=s.text,
-                words=s.words,
-                pos=s.pos,
-                run_id=run_id,
-            )
-        ranks: dict[str, int] = {}
-        for k_ in pd.keywords:
-            ranks[k_.method] = ranks.get(k_.method, 0) + 1
-            _append(
-                kw,
-                doc_id=doc_id,
-                method=k_.method,
-                rank=ranks[k_.method],
-                word=k_.word,
-                weight=k_.weight,
-                run_id=run_id,
-            )
-        _append_enrichment(enrichment, doc_id, pd, run_id)
-
-    e = _columns("errors")
-    for err in errors:
-        _append(
-            e,
-            run_id=run_id,
-            url=err.url,
-            stage=err.stage,
-            kind=err.kind,
-            message=err.message,
-            recorded_at=now,
-        )
-
+    error_rows = {
+        "url": [e.url for e in errors],
+        "stage": [e.stage for e in errors],
+        "kind": [e.kind for e in errors],
+        "message": [e.message for e in errors],
+        "recorded_at": [now] * len(errors),
+    }
     return BatchTables(
         tables={
-            "pages": _table("pages", p),
-            "documents": _table("documents", d),
-            "paragraphs": _table("paragraphs", par),
-            "sentences": _table("sentences", sen),
-            "keywords": _table("keywords", kw),
-            **{name: _table(name, cols) for name, cols in enrichment.items()},
-            "errors": _table("errors", e),
+            "pages": _pages_table(run_id, pages, docs),
+            "documents": _documents_table(run_id, doc_ids, docs),
+            "paragraphs": _paragraphs_table(run_id, doc_ids, docs),
+            "sentences": _sentences_table(run_id, doc_ids, docs),
+            "keywords": _keywords_table(run_id, doc_ids, docs),
+            **_enrichment_tables(run_id, doc_ids, docs),
+            "errors": _table("errors", run_id, error_rows),
         },
         page_ids=[page.page_id for page in pages],
         urls=list(dict.fromkeys([*(page.url for page in pages), *(err.url for err in errors)])),

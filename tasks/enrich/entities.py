@@ -8,7 +8,9 @@ patterns for the organisations and meetings official texts name all the time (�
 
 from __future__ import annotations
 
+import bisect
 import functools
+import itertools
 import re
 from collections.abc import Iterator
 
@@ -100,7 +102,7 @@ def _head_kind(word: str, pos: str) -> str | None:
     return None
 
 
-# Token classes for the scan in `pattern_names`.
+# Token classes for the name pattern scan.
 OUTSIDE, PART, HEAD = 0, 1, 2
 # Distinct (word, tag) pairs whose class is remembered per process.
 TOKEN_CLASS_CACHE_SIZE = 1 << 18
@@ -111,6 +113,41 @@ def _token_class(word: str, pos: str) -> int:
     if _head_kind(word, pos):
         return HEAD
     return PART if pos in NAME_PART_POS else OUTSIDE
+
+
+# Both scans of `find_entities` run as regexes over one string per document holding one code per token,
+# instead of Python loops over the tokens. A code gives the token's class for the name patterns (o
+# outside, p part, h head) and for the POS names: t a dictionary person name, n an nr token (a person
+# before a title), s a place, S a place that also ends an organisation name. Sentences are separated by
+# an outside token.
+_PATTERN_CODES = "oph"
+_NAME_RUN_RE = re.compile(r"[phtnsS]*[hS]")  # a run of name parts up to its last head
+_POS_NAME_RE = re.compile(r"[tnsS]")
+_SEPARATOR: tuple[str, str] = ("", "")
+
+
+class _TokenCodes(dict[tuple[str, str], str]):
+    """(word, tag) -> code, filled on first sight (a known token costs one dict lookup in C)."""
+
+    def __missing__(self, token: tuple[str, str]) -> str:
+        word, pos = token
+        cls = _token_class(word, pos) if token != _SEPARATOR else OUTSIDE
+        if len(word) < 2:
+            code = _PATTERN_CODES[cls]
+        elif pos in TRUSTED_PERSON_POS:
+            code = "t"
+        elif pos in PERSON_POS:
+            code = "n"
+        elif is_place(word, pos):
+            code = "S" if cls == HEAD else "s"
+        else:
+            code = _PATTERN_CODES[cls]
+        if len(self) < TOKEN_CLASS_CACHE_SIZE:
+            self[token] = code
+        return code
+
+
+_token_codes = _TokenCodes()
 
 
 def _name_start(words: list[str], tags: list[str], run_start: int, head: int) -> int:
@@ -127,8 +164,9 @@ def _name_start(words: list[str], tags: list[str], run_start: int, head: int) ->
     return head
 
 
-def pattern_names(sentence: Sentence) -> Iterator[tuple[str, str]]:
-    """(name, kind) for organisations and meetings: runs of name-part tokens ending in a head word.
+def pattern_names(words: list[str], tags: list[str], codes: str) -> Iterator[tuple[int, str, str]]:
+    """(token index, name, kind) for organisations and meetings: runs of name-part tokens ending in a
+    head word, over a document's tokens (`codes`: see `_TokenCodes`).
 
     A run of `NAME_PART_POS` tokens gives one name, ending at its last head token and starting as
     `_name_start` says (市委 市政府 督查 办公室 → 市委市政府督查办公室; 市 应急 管理局 → 市应急管理局).
@@ -136,26 +174,11 @@ def pattern_names(sentence: Sentence) -> Iterator[tuple[str, str]]:
     (县委巡察办: 巡察/办 are tagged v) and names with a function word inside (中国共产党的……); may
     glue two adjacent names (人大政协) or a preceding noun to a name.
     """
-    words, tags = sentence.words, sentence.pos
-    classes = list(map(_token_class, words, tags))
-    if HEAD not in classes:
-        return
-    n = len(words)
-    i = 0
-    while i < n:
-        if classes[i] == OUTSIDE:
-            i += 1
-            continue
-        j, last_head = i, -1
-        while j < n and classes[j] != OUTSIDE:
-            if classes[j] == HEAD:
-                last_head = j
-            j += 1
-        if last_head >= 0:
-            name = "".join(words[_name_start(words, tags, i, last_head) : last_head + 1])
-            if name not in GENERIC_HEADS:
-                yield name, _head_kind(words[last_head], tags[last_head]) or "org"
-        i = j
+    for m in _NAME_RUN_RE.finditer(codes):
+        start, head = m.start(), m.end() - 1
+        name = "".join(words[_name_start(words, tags, start, head) : head + 1])
+        if name not in GENERIC_HEADS:
+            yield start, name, _head_kind(words[head], tags[head]) or "org"
 
 
 def is_place(word: str, pos: str) -> bool:
@@ -169,37 +192,43 @@ def is_place(word: str, pos: str) -> bool:
     return _PLACE_SUFFIX_RE.search(word) is not None or word in PROVINCES or word[:-1] in PROVINCES
 
 
-def pos_names(sentence: Sentence) -> Iterator[tuple[str, str]]:
-    """(name, kind) for person and place tokens.
+def pos_names(words: list[str], codes: str) -> Iterator[tuple[int, str, str]]:
+    """(token index, name, kind) for person and place tokens of a document (`codes`: see `_TokenCodes`).
 
     People: dictionary names (nrfg/nrt) and nr tokens followed by a title (同志, 书记, 主任 …); a
     bare nr token is usually a common word jieba guessed as a name. Places: see `is_place`. Misses
     names the dictionary does not know and that stand without a title, and names written with a
     space or a placeholder (X 同志 is a template slot, not a person).
     """
-    words, tags = sentence.words, sentence.pos
-    if PERSON_POS.isdisjoint(tags) and PLACE_POS.isdisjoint(tags):
-        return
-    for k, (word, pos) in enumerate(zip(words, tags, strict=True)):
-        if len(word) < 2 or (pos not in PERSON_POS and pos not in PLACE_POS):
-            continue
-        if pos in TRUSTED_PERSON_POS or (
-            pos in PERSON_POS and k + 1 < len(words) and words[k + 1] in PERSON_TITLES
-        ):
-            yield word, "person"
-        elif is_place(word, pos):
-            yield word, "place"
+    for m in _POS_NAME_RE.finditer(codes):
+        k, code = m.start(), m.group()
+        if code == "t" or (code == "n" and words[k + 1] in PERSON_TITLES):
+            yield k, words[k], "person"
+        elif code in "sS":
+            yield k, words[k], "place"
 
 
 def find_entities(sentences: list[Sentence]) -> list[Entity]:
     """People, places, organisations and meetings of a document, most mentioned first."""
+    words = list(itertools.chain.from_iterable(itertools.chain(s.words, ("",)) for s in sentences))
+    tags = list(itertools.chain.from_iterable(itertools.chain(s.pos, ("",)) for s in sentences))
+    codes = "".join(map(_token_codes.__getitem__, zip(words, tags, strict=True)))
+    starts = list(itertools.accumulate((len(s.words) + 1 for s in sentences[:-1]), initial=0))
+
+    def sentence_of(k: int) -> int:
+        return bisect.bisect_right(starts, k) - 1
+
+    # In document order, and within a sentence the name patterns before the POS names, as counted first.
+    hits = sorted(
+        [(sentence_of(k), 0, k, name, kind) for k, name, kind in pattern_names(words, tags, codes)]
+        + [(sentence_of(k), 1, k, name, kind) for k, name, kind in pos_names(words, codes)]
+    )
     counts: dict[tuple[str, str], int] = {}
     first: dict[tuple[str, str], int] = {}
-    for s in sentences:
-        for detector in (pattern_names, pos_names):
-            for key in detector(s):
-                counts[key] = counts.get(key, 0) + 1
-                first.setdefault(key, s.sentence_no)
+    for sentence, _, _, name, kind in hits:
+        key = (name, kind)
+        counts[key] = counts.get(key, 0) + 1
+        first.setdefault(key, sentences[sentence].sentence_no)
     entities = [Entity(text, kind, n, first[text, kind]) for (text, kind), n in counts.items()]
     entities.sort(key=lambda e: (-e.count, e.first_sentence_no, e.text))
     return entities

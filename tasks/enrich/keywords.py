@@ -13,12 +13,13 @@ single characters or template placeholders such as X, XX, 20XX.
 from __future__ import annotations
 
 import functools
+import heapq
 import itertools
-import operator
 import re
 import statistics
 from collections import Counter
-from collections.abc import Iterable
+
+import numpy as np
 
 from wenji.tasks.records import Doc, Keyword, ProcessedDoc, Sentence, StepResult
 from wenji.tasks.segment import DATA_DIR, jieba_data_path, read_data_lines
@@ -109,95 +110,132 @@ def is_keyword_candidate(word: str, pos: str) -> bool:
 Token = tuple[str, str]
 
 
-def _token_counts(sentences: Iterable[Sentence]) -> Counter[Token]:
-    """(word, tag) counts, made in C so that the Python-level tests run once per distinct token."""
-    counts: Counter[Token] = Counter()
-    for s in sentences:
-        counts.update(zip(s.words, s.pos, strict=True))
-    return counts
+class _CandidateIdf(dict[Token, float]):
+    """(word, tag) -> the word's IDF when the token is a keyword candidate, else 0.0 (every IDF is > 0).
+
+    Filled on first sight, so that a known token costs one dict lookup instead of a Python call and a
+    probe of the 270,000-word IDF table.
+    """
+
+    def __missing__(self, token: Token) -> float:
+        idf, median = idf_table()
+        value = idf.get(token[0], median) if is_keyword_candidate(*token) else 0.0
+        if len(self) < CANDIDATE_CACHE_SIZE:
+            self[token] = value
+        return value
+
+
+_candidate_idf = _CandidateIdf()
+
+
+class _DocTokens:
+    """A document's tokens in one flat run: words, (word, tag) pairs, the sentence of each, and counts."""
+
+    def __init__(self, sentences: list[Sentence]) -> None:
+        self.words = list(itertools.chain.from_iterable(s.words for s in sentences))
+        tags = itertools.chain.from_iterable(s.pos for s in sentences)
+        self.tokens = list(zip(self.words, tags, strict=True))
+        self.sentence = np.repeat(np.arange(len(sentences)), [len(s.words) for s in sentences])
+        self.counts = Counter(self.tokens)
+
+
+# Decimals a keyword's weight is stored with. Ranking uses the stored weight, ties broken by word, so that
+# words whose scores differ only by floating-point noise (TextRank gives words that always occur together
+# equal scores, up to the order of the additions) are ranked the same on every run and machine.
+WEIGHT_DECIMALS = 6
 
 
 def _top(scores: dict[str, float], top_k: int, method: str) -> list[Keyword]:
-    best = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))[:top_k]
-    return [Keyword(word=w, weight=round(s, 6), method=method) for w, s in best]
+    """The `top_k` best weights, ties by word.
+
+    Only the words that may be among them are rounded and sorted: rounding keeps the order, so the k-th
+    best weight is the k-th best score rounded, and no word scoring a unit of the last decimal below the
+    k-th best score can round up to it.
+    """
+    if not scores or top_k <= 0:
+        return []
+    kth = heapq.nlargest(top_k, scores.values())[-1] - 10**-WEIGHT_DECIMALS
+    near = [(w, round(s, WEIGHT_DECIMALS)) for w, s in scores.items() if s >= kth]
+    best = sorted(near, key=lambda kv: (-kv[1], kv[0]))[:top_k]
+    return [Keyword(word=w, weight=s, method=method) for w, s in best]
 
 
 def _tfidf(counts: Counter[Token], top_k: int) -> list[Keyword]:
-    words: Counter[str] = Counter()
+    counted: dict[str, int] = {}
+    idf: dict[str, float] = {}
+    candidate_idf = _candidate_idf
     for token, n in counts.items():
-        if is_keyword_candidate(*token):
-            words[token[0]] += n
-    total = words.total()
-    if not total or top_k <= 0:
-        return []
-    idf, median = idf_table()
-    return _top({w: n / total * idf.get(w, median) for w, n in words.items()}, top_k, "tfidf")
+        if word_idf := candidate_idf[token]:
+            word = token[0]
+            counted[word] = counted.get(word, 0) + n
+            idf[word] = word_idf
+    total = sum(counted.values())
+    return _top({w: n / total * idf[w] for w, n in counted.items()}, top_k, "tfidf")
 
 
-def _pagerank(weights: Counter[tuple[str, str]]) -> dict[str, float]:
-    """Weighted PageRank over an undirected graph given as {(a, b): weight}, as jieba computes it:
-    score[w] = (1 - d) + d * sum over neighbours v of weight(v, w) / out_weight[v] * score[v].
-
-    The neighbour sums are done in C: all incoming contributions sit in one flat list ordered by
-    receiving node, so a running total gives each node's sum as a difference of two prefix sums.
-    """
-    nodes = sorted({w for pair in weights for w in pair})
-    index = {w: i for i, w in enumerate(nodes)}
-    incoming: list[list[tuple[int, int]]] = [[] for _ in nodes]  # (sender, weight) per receiver
-    out_weight = [0] * len(nodes)
-    for (a, b), n in weights.items():
-        ia, ib = index[a], index[b]
-        incoming[ia].append((ib, n))
-        incoming[ib].append((ia, n))
-        out_weight[ia] += n
-        out_weight[ib] += n
-    senders = [v for edges in incoming for v, _ in edges]
-    coefs = [n / out_weight[v] for edges in incoming for v, n in edges]
-    ends = list(itertools.accumulate(len(edges) for edges in incoming))
-    starts = [0, *ends[:-1]]
-    base, d = 1.0 - TEXTRANK_DAMPING, TEXTRANK_DAMPING
-    score = [1.0] * len(nodes)
-    for _ in range(TEXTRANK_ITERATIONS):
-        prefix = [0.0, *itertools.accumulate(map(operator.mul, map(score.__getitem__, senders), coefs))]
-        sums = map(operator.sub, map(prefix.__getitem__, ends), map(prefix.__getitem__, starts))
-        score = [base + d * x for x in sums]
-    return dict(zip(nodes, score, strict=True))
-
-
-def _textrank(sentences: Iterable[Sentence], counts: Counter[Token], top_k: int) -> list[Keyword]:
-    if top_k <= 0:
-        return []
+def _cooccurrence(tokens: _DocTokens) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray]:
+    """The TextRank graph: (node words, edge ends a and b, edge weights), an edge for each pair of
+    different linkable words less than `TEXTRANK_WINDOW` tokens apart in one sentence, weighted by the
+    number of such pairs. Made with array operations over the linkable tokens' positions, one shift of
+    the window at a time."""
     linkable = {
         t
-        for t, n in counts.items()
-        if n >= TEXTRANK_MIN_COUNT and t[1] in TEXTRANK_POS and is_keyword_candidate(*t)
+        for t, n in tokens.counts.items()
+        if n >= TEXTRANK_MIN_COUNT and t[1] in TEXTRANK_POS and _candidate_idf[t]
     }
-    pairs: list[tuple[str, str]] = []
-    for s in sentences:
-        kept = [(i, t[0]) for i, t in enumerate(zip(s.words, s.pos, strict=True)) if t in linkable]
-        for a, (i, w) in enumerate(kept):
-            for j, v in kept[a + 1 : a + TEXTRANK_WINDOW]:
-                if j - i >= TEXTRANK_WINDOW:
-                    break
-                if v != w:
-                    pairs.append((w, v) if w < v else (v, w))
-    if not pairs:
+    where = np.flatnonzero(np.fromiter(map(linkable.__contains__, tokens.tokens), bool, len(tokens.tokens)))
+    index: dict[str, int] = {}
+    node = np.array([index.setdefault(tokens.words[i], len(index)) for i in where.tolist()], dtype=np.int64)
+    sentence = tokens.sentence[where]
+    ends: list[np.ndarray] = []
+    for k in range(1, TEXTRANK_WINDOW):
+        a, b = node[:-k], node[k:]
+        near = (where[k:] - where[:-k] < TEXTRANK_WINDOW) & (sentence[k:] == sentence[:-k]) & (a != b)
+        ends.append(np.minimum(a[near], b[near]) * len(index) + np.maximum(a[near], b[near]))
+    edges, weight = np.unique(np.concatenate(ends), return_counts=True)
+    a, b = np.divmod(edges, len(index))
+    return list(index), a, b, weight.astype(np.float64)
+
+
+def _pagerank(n: int, a: np.ndarray, b: np.ndarray, weight: np.ndarray) -> np.ndarray:
+    """Weighted PageRank over an undirected graph of `n` nodes with edges (a[i], b[i], weight[i]), as
+    jieba computes it: score[w] = (1 - d) + d * sum over neighbours v of weight(v, w) / out[v] * score[v].
+    Nodes without edges come out as NaN (0/0)."""
+    out = np.bincount(a, weight, n) + np.bincount(b, weight, n)
+    sender, receiver = np.concatenate((a, b)), np.concatenate((b, a))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        coef = np.concatenate((weight, weight)) / out[sender]
+    base, d = 1.0 - TEXTRANK_DAMPING, TEXTRANK_DAMPING
+    score = np.ones(n)
+    for _ in range(TEXTRANK_ITERATIONS):
+        score = base + d * np.bincount(receiver, coef * score[sender], n)
+    score[out == 0] = np.nan
+    return score
+
+
+def _textrank(tokens: _DocTokens, top_k: int) -> list[Keyword]:
+    if top_k <= 0:
         return []
-    score = _pagerank(Counter(pairs))
-    top = max(score.values())
-    return _top({w: s / top for w, s in score.items()}, top_k, "textrank")
+    nodes, a, b, weight = _cooccurrence(tokens)
+    if len(weight) == 0:
+        return []
+    score = _pagerank(len(nodes), a, b, weight)
+    linked = np.flatnonzero(~np.isnan(score))
+    score = score / score[linked].max()
+    words = [nodes[i] for i in linked.tolist()]
+    return _top(dict(zip(words, score[linked].tolist(), strict=True)), top_k, "textrank")
 
 
 def keywords_tfidf(sentences: list[Sentence], top_k: int) -> list[Keyword]:
     """The `top_k` candidates by (count / candidate tokens) x IDF."""
-    return _tfidf(_token_counts(sentences), top_k)
+    return _tfidf(_DocTokens(sentences).counts, top_k)
 
 
 def keywords_textrank(sentences: list[Sentence], top_k: int) -> list[Keyword]:
     """The `top_k` candidates by weighted PageRank over within-sentence co-occurrence of content
     words (seen `TEXTRANK_MIN_COUNT` times or more) less than `TEXTRANK_WINDOW` tokens apart,
     scaled so that the best has weight 1."""
-    return _textrank(sentences, _token_counts(sentences), top_k)
+    return _textrank(_DocTokens(sentences), top_k)
 
 
 def enrich_batch(segmented: list[tuple[Doc, list[Sentence]]], cfg: EnrichConfig) -> StepResult[ProcessedDoc]:
@@ -207,8 +245,8 @@ def enrich_batch(segmented: list[tuple[Doc, list[Sentence]]], cfg: EnrichConfig)
     for doc, sentences in segmented:
         counters["docs_in"] += 1
         try:
-            counts = _token_counts(sentences)
-            keywords = _tfidf(counts, cfg.top_k) + _textrank(sentences, counts, cfg.top_k)
+            tokens = _DocTokens(sentences)
+            keywords = _tfidf(tokens.counts, cfg.top_k) + _textrank(tokens, cfg.top_k)
         except Exception as exc:  # a bug on one odd document must not sink the batch
             result.reject(doc.url, "enrich", "enrich_failed", f"part {doc.part_no}: keywords failed: {exc!r}")
             continue

@@ -39,9 +39,26 @@ _COUNTED_TOKEN_RE = re.compile(f"[{_NUMERALS}]个{_NON_NUMERAL_CJK}{{2,3}}")
 # Idioms made of numerals (一心一意, 千方百计) are tagged i by jieba: language, not slogans.
 IDIOM_POS = frozenset({"i"})
 
-# A series has at least this many items, each this long.
+# A series has at least this many items, each this long (found by `_series_matches`).
 MIN_SERIES_ITEMS = 3
-_SERIES_RE = re.compile(f"[{_CJK}]{{2,5}}(?:、[{_CJK}]{{2,5}}){{{MIN_SERIES_ITEMS - 1},}}")
+MIN_ITEM_CHARS, MAX_ITEM_CHARS = 2, 5
+_ITEM = f"[{_CJK}]{{{MIN_ITEM_CHARS},{MAX_ITEM_CHARS}}}"
+_SERIES_RE = re.compile(f"{_ITEM}(?:、{_ITEM}){{{MIN_SERIES_ITEMS - 1},}}")
+
+
+def _series_matches(text: str) -> Iterator[re.Match[str]]:
+    """The matches of `_SERIES_RE.finditer(text)`, trying only the starts a match can have: its first
+    item's length before a 、 (finditer tries the pattern, backtracking, at every character: 8x slower)."""
+    pos = 0
+    while (i := text.find("、", pos)) >= 0:
+        for start in range(max(pos, i - MAX_ITEM_CHARS), i - MIN_ITEM_CHARS + 1):
+            if m := _SERIES_RE.match(text, start):
+                yield m
+                pos = m.end()
+                break
+        else:
+            pos = i + 1
+
 
 KIND_PRIORITY = {"numeric": 0, "series": 1, "quoted": 2}
 
@@ -176,7 +193,7 @@ def series_terms(doc: _Joined) -> Iterator[Found]:
     items (弱化、虚化、边缘化) and of items sharing no character (审批监管、脱贫攻坚: a list, not a
     formulation).
     """
-    for m in _SERIES_RE.finditer(doc.text):
+    for m in _series_matches(doc.text):
         items = m.group().split("、")
         offset = m.start()
         if len(items[0]) > len(items[1]):
