@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
+from itertools import islice
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
@@ -53,6 +54,7 @@ class _Line:
     boiler: bool  # inside nav/footer/aside or a comment/share/related widget
     heading: bool  # held by h1-h3
     crumb_hint: bool = False  # inside an element marked as a breadcrumb (class/id/aria-label)
+    boilerplate: bool | None = None  # `_is_boilerplate_line` of `text`, once asked (see `_is_boilerplate`)
 
 
 @dataclass(slots=True)
@@ -79,15 +81,19 @@ class _Walker:
     _crumb_depth: int = 0  # > 0 inside an element marked as a breadcrumb
 
     def walk(self, root: LexborNode) -> None:
-        self._enter_block(root, boiler=False)
+        self._enter_block(root.tag or "", boiler=False)
         self._children(root, in_link=False, boiler=False, in_pre=False, depth=0)
         self._leave_block()
 
     def _children(self, node: LexborNode, in_link: bool, boiler: bool, in_pre: bool, depth: int) -> None:
+        plain = not (in_link or boiler or in_pre)  # text needing no count or split: the common case, inlined
         for child in node.iter(include_text=True):
             tag = child.tag
             if tag == "-text":
-                self._text(child.text_content or "", in_link, boiler, in_pre)
+                if plain:
+                    self._pieces.append(child.text_content or "")
+                else:
+                    self._text(child.text_content or "", in_link, boiler, in_pre)
             elif tag and not tag.startswith("-") and tag not in R.DROP_TAGS:
                 if depth >= MAX_DOM_DEPTH:
                     self._flattened(child, in_link, boiler)
@@ -109,8 +115,11 @@ class _Walker:
     def _element(
         self, node: LexborNode, tag: str, in_link: bool, boiler: bool, in_pre: bool, depth: int
     ) -> None:
+        # Half the elements carry no attribute at all; they skip the attribute checks (a hot path).
         attrs = node.attributes
-        if is_hidden_element(attrs) or (tag in R.GUTTER_TAGS and is_line_number_gutter(node, in_pre)):
+        if (attrs and is_hidden_element(attrs)) or (
+            tag in R.GUTTER_TAGS and is_line_number_gutter(node, in_pre)
+        ):
             return
         if tag == "br":
             if self._data_cell_depth:
@@ -118,16 +127,18 @@ class _Walker:
             else:
                 self._flush()
             return
-        boiler = boiler or _is_boilerplate_element(tag, attrs)
+        hint = _class_and_id(attrs) if attrs else ""
+        boiler = boiler or _is_boilerplate_element(tag, hint)
         in_link = in_link or tag == "a"
         in_pre = in_pre or tag == "pre"
-        crumb = has_breadcrumb_hint(attrs)
+        crumb = bool(attrs) and has_breadcrumb_hint(attrs, hint)
         self._crumb_depth += crumb
         if tag in R.BLOCK_TAGS and not self._data_cell_depth:
-            self._enter_block(node, boiler)
-            self._heading_depth += tag in R.HEADING_TAGS
+            heading = tag in R.HEADING_TAGS
+            self._enter_block(tag, boiler)
+            self._heading_depth += heading
             self._children(node, in_link, boiler, in_pre, depth)
-            self._heading_depth -= tag in R.HEADING_TAGS
+            self._heading_depth -= heading
             self._leave_block()
         elif tag in R.CELL_TAGS:
             # A cell joins its row's line unless it holds blocks of its own (layout tables).
@@ -153,12 +164,10 @@ class _Walker:
             self._children(node, in_link, boiler, in_pre, depth)
         self._crumb_depth -= crumb
 
-    def _enter_block(self, node: LexborNode, boiler: bool) -> None:
+    def _enter_block(self, tag: str, boiler: bool) -> None:
         self._flush()
         self.elements.append(
-            _Element(
-                tag=node.tag or "", start=len(self.lines), boiler=boiler, crumb_hint=self._crumb_depth > 0
-            )
+            _Element(tag=tag, start=len(self.lines), boiler=boiler, crumb_hint=self._crumb_depth > 0)
         )
         self._stack.append(len(self.elements) - 1)
 
@@ -183,10 +192,13 @@ class _Walker:
     def _flush(self) -> None:
         if not self._pieces:
             return
-        text = _WS_RE.sub(" ", "".join(self._pieces)).strip(" |")
+        raw = "".join(self._pieces)
         link_chars, boiler_chars = self._link_chars, self._boiler_chars
         self._pieces.clear()
         self._link_chars = self._boiler_chars = 0
+        if raw.isspace():  # the indentation between two block tags: most flushes end here
+            return
+        text = _WS_RE.sub(" ", raw).strip(" |")
         chars = visible_len(text)
         if chars == 0:
             return
@@ -265,8 +277,14 @@ def is_hidden_element(attrs: dict[str, str | None]) -> bool:
     return "hidden" in attrs or R.HIDDEN_STYLE_RE.search(attrs.get("style") or "") is not None
 
 
-def has_breadcrumb_hint(attrs: dict[str, str | None]) -> bool:
-    """An element marked as a breadcrumb: aria-label="breadcrumb", or a class/id such as crumb, path, weizhi.
+def _class_and_id(attrs: dict[str, str | None]) -> str:
+    """The element's class and id as one string: the words widget and breadcrumb hints are read from."""
+    return f"{attrs.get('class') or ''} {attrs.get('id') or ''}".strip()
+
+
+def has_breadcrumb_hint(attrs: dict[str, str | None], hint: str) -> bool:
+    """An element marked as a breadcrumb: aria-label="breadcrumb", or a class/id (`hint`, see `_class_and_id`)
+    such as crumb, path, weizhi.
 
     Only supporting evidence for `parse_unlabelled_breadcrumb` (a `.path` div may hold anything); misses
     breadcrumbs marked by meaningless classes (`.wz`, `.r1`).
@@ -274,12 +292,12 @@ def has_breadcrumb_hint(attrs: dict[str, str | None]) -> bool:
     aria = attrs.get("aria-label") or ""
     if "breadcrumb" in aria.lower() or "面包屑" in aria:
         return True
-    hint = f"{attrs.get('class') or ''} {attrs.get('id') or ''}".strip()
     return bool(hint) and R.BREADCRUMB_ATTR_RE.search(hint) is not None
 
 
-def _is_boilerplate_element(tag: str, attrs: dict[str, str | None]) -> bool:
-    """Nav/footer/aside, and elements whose class or id names a comment, share, related or menu widget.
+def _is_boilerplate_element(tag: str, hint: str) -> bool:
+    """Nav/footer/aside, and elements whose class or id (`hint`) names a comment, share, related or menu
+    widget.
 
     Catches the widgets that carry prose-like text (comments, related-article summaries) which the link
     density alone would keep. Misses widgets with meaningless class names (`.r2`, `.box3`); those are
@@ -289,7 +307,6 @@ def _is_boilerplate_element(tag: str, attrs: dict[str, str | None]) -> bool:
         return True
     if tag in R.NEVER_BOILERPLATE_TAGS:
         return False
-    hint = f"{attrs.get('class') or ''} {attrs.get('id') or ''}".strip()
     return bool(hint) and R.BOILERPLATE_ATTR_RE.search(hint) is not None
 
 
@@ -301,7 +318,9 @@ def is_widget_line(text: str) -> bool:
 
     Only short lines are judged, so a paragraph that quotes "版权所有" in a sentence stays.
     """
-    return len(text) <= R.WIDGET_LINE_MAX_CHARS and R.WIDGET_LINE_RE.search(text) is not None
+    return len(text) <= R.WIDGET_LINE_MAX_CHARS and (
+        R.WIDGET_LINE_START_RE.match(text) is not None or R.WIDGET_LINE_ANYWHERE_RE.search(text) is not None
+    )
 
 
 def is_meta_line(text: str) -> bool:
@@ -414,6 +433,14 @@ def _is_boilerplate_line(line: _Line, text: str) -> bool:
     )
 
 
+def _is_boilerplate(line: _Line) -> bool:
+    """`_is_boilerplate_line` of the line's own text, worked out once: container choice, the header search
+    and the mid-article box check all ask it of the same lines, and its regexes are extraction's costliest."""
+    if line.boilerplate is None:
+        line.boilerplate = _is_boilerplate_line(line, line.text)
+    return line.boilerplate
+
+
 def is_teaser_list(lines: list[_Line]) -> bool:
     """A list page: article-title links each followed by a prose summary ("同志们:今天召开……").
 
@@ -434,7 +461,7 @@ def is_teaser_list(lines: list[_Line]) -> bool:
 
 def _line_value(line: _Line) -> float:
     """Contribution of one line to its containers' score (module docstring, step 2)."""
-    if _is_boilerplate_line(line, line.text):
+    if _is_boilerplate(line):
         return -float(line.chars)
     prose = R.PROSE_PUNCT_RE.search(line.text) is not None
     if not prose and line.chars < R.NEUTRAL_LINE_MAX_CHARS:
@@ -481,7 +508,7 @@ def is_next_post_line(text: str) -> bool:
 
 def _is_prose_line(line: _Line) -> bool:
     return (
-        not _is_boilerplate_line(line, line.text)
+        not _is_boilerplate(line)
         and R.PROSE_PUNCT_RE.search(line.text) is not None
         and not is_reprint_notice(line.text)
     )
@@ -502,11 +529,7 @@ def is_mid_article_box(lines: list[_Line], index: int, end: int) -> bool:
     if R.RELATED_BOX_MARKER_RE.match(lines[index].text.strip("\xa0\u3000 ")) is None:
         return False
     after = index + 1
-    while (
-        after < end
-        and after - index <= R.MID_BOX_MAX_LINES
-        and _is_boilerplate_line(lines[after], lines[after].text)
-    ):
+    while after < end and after - index <= R.MID_BOX_MAX_LINES and _is_boilerplate(lines[after]):
         after += 1
     if after - index > R.MID_BOX_MAX_LINES:
         return False
@@ -554,8 +577,9 @@ def _main_lines(walker: _Walker, box: _Element, title: str) -> tuple[list[_Line]
         ):
             end = index
             break
+        # The verdict differs from the cached one only when stripping the indentation changed the text.
         if (
-            _is_boilerplate_line(line, text)
+            (_is_boilerplate(line) if text == line.text else _is_boilerplate_line(line, text))
             or is_tail_marker(text)
             or is_link_toc_heading(walker.lines, index)
         ):
@@ -882,10 +906,12 @@ def _dedupe(items: list[str]) -> list[str]:
 
 def detect_language(text: str, html_lang: str | None) -> str | None:
     """ "zh" when CJK makes up a fair share of the letters; else the `<html lang>` primary tag."""
-    cjk = len(CJK_CHAR_RE.findall(text))
     latin = len(_LATIN_RE.findall(text))
-    if cjk and cjk >= R.ZH_MIN_SHARE * (cjk + latin):
-        return "zh"
+    # The share only grows with every ideograph counted, so counting stops once it is reached (after a
+    # handful on a Chinese page) instead of listing every ideograph of the text.
+    for cjk, _ in enumerate(CJK_CHAR_RE.finditer(text), start=1):
+        if cjk >= R.ZH_MIN_SHARE * (cjk + latin):
+            return "zh"
     if html_lang:
         return html_lang.split("-")[0].lower() or None
     return None
@@ -946,7 +972,7 @@ def extract_or_reason(html: str, url: str, site_rules: tuple[SiteRule, ...] = ()
     if is_teaser_list([ln for ln in main.lines[main_box.start : tail] if not ln.boiler]):
         return LIST_PAGE
     paragraphs = [ln.text for ln in lines]
-    if len(_ALNUM_RE.findall("".join(paragraphs))) < R.MIN_MAIN_TEXT_CHARS:
+    if not _has_main_text(paragraphs):
         return TOO_LITTLE_TEXT
 
     category_path: list[str] = []
@@ -980,6 +1006,13 @@ def extract_or_reason(html: str, url: str, site_rules: tuple[SiteRule, ...] = ()
     return Extracted(meta=meta, paragraphs=paragraphs, site_rule=site_rule)
 
 
+def _has_main_text(paragraphs: list[str]) -> bool:
+    """At least MIN_MAIN_TEXT_CHARS letters, digits or ideographs; counting stops there, not at the end of
+    a text that may run to a hundred thousand characters."""
+    found = _ALNUM_RE.finditer("".join(paragraphs))
+    return sum(1 for _ in islice(found, R.MIN_MAIN_TEXT_CHARS)) >= R.MIN_MAIN_TEXT_CHARS
+
+
 def _first_paragraph_index(walker: _Walker, box: _Element | None) -> int:
     """Index of the main container's first paragraph (prose of some length): the end of the page's header."""
     if box is None:
@@ -989,7 +1022,7 @@ def _first_paragraph_index(walker: _Walker, box: _Element | None) -> int:
         if (
             line.chars >= R.NEUTRAL_LINE_MAX_CHARS
             and R.PROSE_PUNCT_RE.search(line.text)
-            and not _is_boilerplate_line(line, line.text)
+            and not _is_boilerplate(line)
         ):
             return index
     return box.end

@@ -151,10 +151,20 @@ WIDGET_LINE_RES = (
         r"^(?:点击)?(?:展开|查看|阅读|余下|继续阅读)(?:阅读)?(?:全文|剩余全文|剩余内容|更多)?\s*[∨>»↓︾⌄▼+]*$"
     ),
 )
-# The patterns above as one alternation (case-insensitive ones scoped): one search per line instead of 15.
-WIDGET_LINE_RE = re.compile(
-    "|".join(f"(?{'i' if rx.flags & re.IGNORECASE else ''}:{rx.pattern})" for rx in WIDGET_LINE_RES)
-)
+
+
+def _alternation(patterns: tuple[re.Pattern[str], ...]) -> re.Pattern[str]:
+    """Several patterns as one (case-insensitive ones scoped): one regex call per line instead of one each."""
+    return re.compile(
+        "|".join(f"(?{'i' if rx.flags & re.IGNORECASE else ''}:{rx.pattern})" for rx in patterns)
+    )
+
+
+# The patterns above in two alternations: those anchored at the start, tried at the first character only
+# (`match`), and the rest, searched for. One search over all of them retried every anchored branch at every
+# character, which made this the costliest line check.
+WIDGET_LINE_START_RE = _alternation(tuple(rx for rx in WIDGET_LINE_RES if rx.pattern.startswith("^")))
+WIDGET_LINE_ANYWHERE_RE = _alternation(tuple(rx for rx in WIDGET_LINE_RES if not rx.pattern.startswith("^")))
 WIDGET_LINE_MAX_CHARS = 120
 
 # Headings that open the block after the main text: related lists, comments, tags, prev/next links.
