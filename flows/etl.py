@@ -5,7 +5,8 @@ Tasks here are thin wrappers over the plain functions in `wenji.tasks`; retries 
 place. Fetching is I/O (async httpx) and runs in the flow process; transforming is CPU-bound and runs on
 the task runner (a local process pool, or an existing Dask cluster when `settings.dask_address` is set),
 up to `settings.workers` batches at a time while the flow process fetches the next batch and loads
-finished ones. The flow process is the only DuckDB writer.
+finished ones. The flow process is the only DuckDB writer; it holds the file across a few batches and
+lets go of it every few seconds for readers (see `wenji.tasks.db.holding`).
 
 `reprocess` feeds the same transform → load loop from the raw pages stored in the database instead of
 fetching, for when the cleaning rules improve.
@@ -36,6 +37,7 @@ from prefect.tasks import MaterializingTask
 from wenji.flows.assets import table_asset
 from wenji.tasks import load as loader
 from wenji.tasks.crawl import resolve_and_discover
+from wenji.tasks.db import holding
 from wenji.tasks.enrich import duplicates
 from wenji.tasks.fetch import fetch_batch, unchanged_by_lastmod
 from wenji.tasks.load import TABLE_ORDER, BatchTables, RunCounts, to_tables
@@ -331,21 +333,22 @@ def _run(
     tally = _Tally()
     run_id = uuid.uuid4().hex[:16]
     db = settings.db_path
-    loader.start_run(db, run_id, sources, settings)
-    try:
-        _transform_and_load(run_id, settings, make_batches(tally), tally)
-        # Corpus-wide steps cost seconds per 1,000 documents: skip them when nothing changed, so an
-        # unchanged re-run stays cheap, unless an unfinished earlier run left them stale.
-        if tally.counts.pages_fetched or loader.corpus_stale(db, run_id):
-            with tally.timed("duplicates"):
-                find_duplicates(db, run_id)
-            with tally.timed("term_stats"):
-                term_stats(db, run_id)
-    except BaseException:
-        loader.finish_run(db, run_id, tally.counts, "failed", time.monotonic() - tally.started)
-        raise
-    seconds = time.monotonic() - tally.started
-    loader.finish_run(db, run_id, tally.counts, "done", seconds)
+    with holding(db):
+        loader.start_run(db, run_id, sources, settings)
+        try:
+            _transform_and_load(run_id, settings, make_batches(tally), tally)
+            # Corpus-wide steps cost seconds per 1,000 documents: skip them when nothing changed, so an
+            # unchanged re-run stays cheap, unless an unfinished earlier run left them stale.
+            if tally.counts.pages_fetched or loader.corpus_stale(db, run_id):
+                with tally.timed("duplicates"):
+                    find_duplicates(db, run_id)
+                with tally.timed("term_stats"):
+                    term_stats(db, run_id)
+        except BaseException:
+            loader.finish_run(db, run_id, tally.counts, "failed", time.monotonic() - tally.started)
+            raise
+        seconds = time.monotonic() - tally.started
+        loader.finish_run(db, run_id, tally.counts, "done", seconds)
     summary = RunSummary(run_id, db, "done", seconds, tally.counts, tally.kinds, dict(tally.seconds))
     create_markdown_artifact(
         key="wenji-run-summary", markdown=summary_markdown(summary), description="wenji run summary"

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -153,3 +156,34 @@ def test_corpus_tables_are_stale_only_after_an_unfinished_run(db_path: Path) -> 
     finish_run(db_path, "run3", RunCounts(), "done", 1.0)
     start_run(db_path, "run4", [URL], Settings())
     assert not corpus_stale(db_path, "run4")  # run3 finished after run2 and refreshed the corpus tables
+
+
+OTHER_PROCESS_READS = (
+    "import sys, duckdb\n"
+    "try:\n"
+    "    duckdb.connect(sys.argv[1], read_only=True).close()\n"
+    "except duckdb.IOException:\n"
+    "    sys.exit(3)\n"
+)
+
+
+def _other_process_can_read(path: Path) -> bool:
+    result = subprocess.run([sys.executable, "-c", OTHER_PROCESS_READS, str(path)], timeout=60)
+    return result.returncode == 0
+
+
+def test_a_held_connection_serves_the_batches_and_lets_readers_in_once_due(db_path: Path) -> None:
+    start_run(db_path, "r1", ["test"], Settings())
+    batch = to_tables("r1", [_page()], [_doc(0, "关于城市管理的讲话", "同志们：城市管理迫在眉睫。")], [], [])
+    with dbmod.holding(db_path, seconds=1.5):
+        load_batch(db_path, batch)
+        with dbmod.open_db(db_path) as con:
+            # The batch is visible to the process's next use, through the same connection.
+            assert con.execute("SELECT title FROM documents").fetchall() == [("关于城市管理的讲话",)]
+        assert not _other_process_can_read(db_path), "the file was released before its hold was due"
+        # Released by its timer, although nobody uses the connection any more (a run waiting on a site).
+        deadline = time.monotonic() + 10
+        while not _other_process_can_read(db_path):
+            assert time.monotonic() < deadline, "a held connection was never released"
+            time.sleep(0.2)
+    assert _counts(db_path)["documents"] == 1

@@ -14,7 +14,14 @@ CHILD = Path(__file__).with_name("_load_child.py")
 class LoaderProcess:
     """A loader process and the lines it printed, read on a thread so the pipe never fills."""
 
-    def __init__(self, db_path: Path, batches_file: Path, order: list[int], pause: float = 0.0):
+    def __init__(
+        self,
+        db_path: Path,
+        batches_file: Path,
+        order: list[int],
+        pause: float = 0.0,
+        hold: float | None = None,
+    ):
         self.proc = subprocess.Popen(
             [
                 sys.executable,
@@ -23,6 +30,7 @@ class LoaderProcess:
                 str(batches_file),
                 ",".join(map(str, order)),
                 str(pause),
+                "" if hold is None else str(hold),
             ],
             stdout=subprocess.PIPE,
             text=True,

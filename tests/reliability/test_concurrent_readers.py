@@ -28,8 +28,19 @@ SNAPSHOT_SQL = (
 )
 
 
+# A held writer connection is closed this often in the test (a run: HOLD_SECONDS).
+TEST_HOLD_SECONDS = 0.5
+
+
+# Without a hold the file is free between loads; with one (as in a run) it is free after each release,
+# even though the writer loads batch after batch and is never idle long.
 @pytest.mark.slow
-def test_reader_sees_whole_batches_while_a_writer_loads(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("pause", "hold"), [(WRITER_PAUSE, None), (0.1, TEST_HOLD_SECONDS)], ids=["connection-per-batch", "held"]
+)
+def test_reader_sees_whole_batches_while_a_writer_loads(
+    tmp_path: Path, pause: float, hold: float | None
+) -> None:
     batches = [make_batch(n) for n in range(N_BATCHES)]
     per_batch = expected_rows(batches[0])
     batches_file = tmp_path / "batches.pickle"
@@ -38,8 +49,8 @@ def test_reader_sees_whole_batches_while_a_writer_loads(tmp_path: Path) -> None:
     with open_db(db_path) as con:
         migrate(con)
 
-    # The pause stands for fetching the next batch: a run leaves the file free between its loads.
-    writer = LoaderProcess(db_path, batches_file, list(range(N_BATCHES)), pause=WRITER_PAUSE)
+    # The pause stands for fetching the next batch.
+    writer = LoaderProcess(db_path, batches_file, list(range(N_BATCHES)), pause=pause, hold=hold)
     runner = CliRunner()
     snapshots = []
     while writer.proc.poll() is None:
