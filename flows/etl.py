@@ -2,9 +2,9 @@
 in a worker process → load into DuckDB, then the run summary.
 
 Tasks here are thin wrappers over the plain functions in `wenji.tasks`; retries and names live in one
-place. Fetching is I/O (async httpx) and runs in the flow process; transforming is CPU-bound and runs on
-the task runner (a local process pool, or an existing Dask cluster when `settings.dask_address` is set),
-up to `settings.workers` batches at a time while the flow process fetches the next batch and loads
+place. Fetching (async httpx, and decoding) runs in a process of its own, one batch ahead; transforming
+is CPU-bound and runs on the task runner (a local process pool, or an existing Dask cluster when
+`settings.dask_address` is set), up to `settings.workers` batches at a time while the flow process loads
 finished ones. The flow process is the only DuckDB writer; it holds the file across a few batches and
 lets go of it every few seconds for readers (see `wenji.tasks.db.holding`).
 
@@ -16,13 +16,16 @@ from __future__ import annotations
 
 import contextvars
 import gc
+import multiprocessing
 import queue
 import threading
 import time
 import uuid
 from collections import Counter, deque
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Generator, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -63,14 +66,48 @@ def resolve(sources: list[str], cfg: FetchConfig, crawl: CrawlConfig) -> StepRes
     return resolve_and_discover(sources, cfg, crawl)
 
 
+class FetchProcess:
+    """The process that fetches (or reads) and decodes the pages, started when first needed.
+
+    Fetching costs CPU too (HTTP, decoding, charset detection): in a thread of the flow process it shared
+    one interpreter lock with loading and was the run's bottleneck (py-spy at 10,000 pages: the fetch
+    thread busy 151 of the run's 162 s, at ~66 pages/s where it alone does ~430). A batch's pages cross
+    to the flow process once, pickled (a few ms). A process that died is replaced at the next batch.
+    """
+
+    def __init__(self) -> None:
+        self._pool: ProcessPoolExecutor | None = None
+
+    def fetch(
+        self,
+        items: list[SourceItem],
+        cfg: FetchConfig,
+        validators: dict[str, tuple[str | None, str | None]] | None,
+    ) -> StepResult[Page]:
+        if self._pool is None:
+            # spawn, as the worker processes: forking a process with running threads can deadlock.
+            self._pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+        try:
+            return self._pool.submit(fetch_batch, items, cfg, validators).result()
+        except BrokenProcessPool:
+            self.close()
+            raise
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)
+            self._pool = None
+
+
 @task(name="fetch", task_run_name="fetch batch {batch_no}", cache_policy=NO_CACHE, retries=1)
 def fetch(
+    process: FetchProcess,
     items: list[SourceItem],
     cfg: FetchConfig,
     batch_no: int,
     validators: dict[str, tuple[str | None, str | None]] | None = None,
 ) -> StepResult[Page]:
-    return fetch_batch(items, cfg, validators)
+    return process.fetch(items, cfg, validators)
 
 
 @task(name="skip-unchanged", task_run_name="skip unchanged, batch {batch_no}", cache_policy=NO_CACHE)
@@ -218,9 +255,11 @@ class _Tally:
 
 
 _DONE = object()
+# Where batches come from (fetching, or reading stored pages): a generator, closed when the run stops.
+Batches = Generator[_Batch, None, None]
 
 
-def _prefetched(batches: Iterable[_Batch]) -> Iterator[_Batch]:
+def _prefetched(batches: Batches) -> Iterator[_Batch]:
     """`batches`, produced one step ahead in a thread: the next batch's fetch (mostly waiting for servers:
     per-host limits keep few requests in flight) overlaps loading and submitting the current one.
 
@@ -242,9 +281,10 @@ def _prefetched(batches: Iterable[_Batch]) -> Iterator[_Batch]:
 
     def produce() -> None:
         try:
-            for batch in batches:
-                if not put(batch):
-                    return
+            with closing(batches):  # when the flow stops early: the generator's clean-up runs here
+                for batch in batches:
+                    if not put(batch):
+                        return
             put(_DONE)
         except BaseException as exc:  # handed to the flow thread, which raises it
             put(exc)
@@ -261,7 +301,7 @@ def _prefetched(batches: Iterable[_Batch]) -> Iterator[_Batch]:
         producer.join()
 
 
-def _transform_and_load(run_id: str, settings: Settings, batches: Iterable[_Batch], tally: _Tally) -> None:
+def _transform_and_load(run_id: str, settings: Settings, batches: Batches, tally: _Tally) -> None:
     """Transform each batch on the task runner and load it from the flow process, the only DuckDB writer.
 
     Up to `settings.workers + QUEUED_BATCHES` batches are in flight, so producing the next batch (a fetch,
@@ -326,9 +366,7 @@ def _transform_and_load(run_id: str, settings: Settings, batches: Iterable[_Batc
         finish(in_flight.popleft())
 
 
-def _run(
-    sources: list[str], settings: Settings, make_batches: Callable[[_Tally], Iterable[_Batch]]
-) -> RunSummary:
+def _run(sources: list[str], settings: Settings, make_batches: Callable[[_Tally], Batches]) -> RunSummary:
     """One recorded run: the `runs` row, the transform → load loop over `make_batches`, the artifacts."""
     tally = _Tally()
     run_id = uuid.uuid4().hex[:16]
@@ -361,7 +399,7 @@ def _run(
 
 def _fetched_batches(
     sources: list[str], settings: Settings, tally: _Tally, resumed: loader.ResumePoint | None = None
-) -> Iterator[_Batch]:
+) -> Batches:
     """Resolve the sources, then fetch batch after batch, leaving out pages whose content is unchanged
     and, when resuming, pages an interrupted run already loaded."""
     with tally.timed("resolve"):
@@ -385,19 +423,27 @@ def _fetched_batches(
         settings.batch_size,
     )
     carry_errors = list(resolved.errors)  # resolve errors ride with the first batch's transaction
-    for batch_no, items_batch in enumerate(_batches(items, settings.batch_size), start=1):
-        with tally.timed("fetch"):
-            stored = loader.stored_state(settings.db_path, [i.url for i in items_batch])
-            todo, kept = (
-                unchanged_by_lastmod(items_batch, stored.fetched_at)
-                if settings.fetch.trust_sitemap_lastmod
-                else (items_batch, [])
-            )
-            fetched = fetch(todo, settings.fetch, batch_no, stored.validators) if todo else StepResult()
-            changed, unchanged = skip_unchanged(settings.db_path, fetched.items, batch_no)
-        # Pages left alone were not looked at: nothing about them is written, not even their errors.
-        yield _Batch(batch_no, changed, [*carry_errors, *fetched.errors], unchanged, left_alone=len(kept))
-        carry_errors = []
+    process = FetchProcess()
+    try:
+        for batch_no, items_batch in enumerate(_batches(items, settings.batch_size), start=1):
+            with tally.timed("fetch"):
+                stored = loader.stored_state(settings.db_path, [i.url for i in items_batch])
+                todo, kept = (
+                    unchanged_by_lastmod(items_batch, stored.fetched_at)
+                    if settings.fetch.trust_sitemap_lastmod
+                    else (items_batch, [])
+                )
+                fetched = (
+                    fetch(process, todo, settings.fetch, batch_no, stored.validators)
+                    if todo
+                    else StepResult()
+                )
+                changed, unchanged = skip_unchanged(settings.db_path, fetched.items, batch_no)
+            # Pages left alone were not looked at: nothing about them is written, not even their errors.
+            yield _Batch(batch_no, changed, [*carry_errors, *fetched.errors], unchanged, left_alone=len(kept))
+            carry_errors = []
+    finally:
+        process.close()
     if carry_errors:  # nothing to fetch at all: still record why
         yield _Batch(0, [], carry_errors)
 
@@ -433,7 +479,7 @@ def etl(
     return _run(todo, settings, lambda tally: _fetched_batches(todo, settings, tally, resumed))
 
 
-def _stored_batches(settings: Settings, since: datetime | None, tally: _Tally) -> Iterator[_Batch]:
+def _stored_batches(settings: Settings, since: datetime | None, tally: _Tally) -> Batches:
     """The stored pages, batch by batch in page_id order (a batch is read only when the loop wants it)."""
     after, batch_no = "", 0
     while True:

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import gzip
 import io
+import multiprocessing
+import os
 import random
+import signal
 import socket
 import struct
 import threading
@@ -12,6 +15,7 @@ import time
 import zlib
 from collections import Counter
 from collections.abc import Callable, Iterator
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import replace
 from datetime import UTC
 from http.server import BaseHTTPRequestHandler
@@ -484,3 +488,23 @@ def test_connection_lost_mid_body_is_an_error_row(handler: Handler) -> None:
         [err] = fetch_batch([SourceItem(url=f"{base}/cut.html")], CFG).errors
     assert (err.stage, err.kind) == ("fetch", "fetch_connection_error")
     assert hits.counts["/cut.html"] == CFG.retries + 1  # a broken transfer is worth another try
+
+
+def test_the_fetch_process_decodes_pages_and_is_replaced_when_it_dies(site: str) -> None:
+    from wenji.flows.etl import FetchProcess
+
+    process = FetchProcess()
+    items = [SourceItem(url=site + "/gbk-header.html")]
+    try:
+        fetched = process.fetch(items, CFG, None)
+        assert fetched.items[0].encoding == "gb18030" and "全国文明城市" in fetched.items[0].text
+        children = multiprocessing.active_children()
+        assert len(children) == 1 and children[0].pid != os.getpid()
+        os.kill(children[0].pid, signal.SIGKILL)
+        children[0].join(timeout=10)
+        with pytest.raises(BrokenProcessPool):  # the batch fails (the task retries it) ...
+            process.fetch(items, CFG, None)
+        assert "全国文明城市" in process.fetch(items, CFG, None).items[0].text  # ... in a new process
+    finally:
+        process.close()
+    assert multiprocessing.active_children() == []
