@@ -41,7 +41,7 @@ RESULTS = REPO / "bench" / "results"
 JIEBA_SAMPLE_CHARS = 3_000_000  # bare jieba is timed on up to this much text: ~5 s; its rate is flat in size
 RSS_POLL_SECONDS = 0.25
 PREFECT_PROBE_TASKS = 40  # no-op task runs timed to price one task run
-TASKS_PER_BATCH = 4  # fetch, skip-unchanged, transform, load
+TASKS_PER_BATCH = 3  # fetch (and skip unchanged), transform, load
 CORPUS_TASKS = 3  # resolve, find-duplicates, term-stats
 
 SERVER = """

@@ -140,7 +140,7 @@ def connect(
                 if _is_lock_error(e):
                     raise DatabaseBusyError(
                         f"{path} is held by {describe_holder(path)}; waited {wait_seconds:.0f} s. "
-                        "Runs hold it only while loading a batch: try again, or wait for the run to "
+                        "A run lets go of it every ~10 s: try again, or wait for the run to "
                         "finish or close the other session."
                     ) from None
                 raise
