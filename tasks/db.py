@@ -107,7 +107,9 @@ def describe_holder(db_path: str | Path) -> str:
 # DuckDB's default limit is 80% of RAM. The corpus steps (term_stats groups every stored word count) grew
 # the writer by ~45 MB per 1,000 pages (543 MB at 10,000): with a limit DuckDB spills to `<db>.tmp` instead,
 # so a run's memory stays flat however large the corpus (issue 8: < 2 GB at 100,000 pages, all processes).
-WRITER_MEMORY_LIMIT = "512MB"
+# 256 MB rather than 512: with the connection held across batches (see `holding`) the flow process peaked at
+# 764-805 MB at 10,000 pages with 512 MB, 601 MB with 256, in the same time within the runs' noise.
+WRITER_MEMORY_LIMIT = "256MB"
 
 
 def connect(
