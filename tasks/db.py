@@ -165,6 +165,10 @@ HOLD_SECONDS = 10.0
 # Held, the WAL is checkpointed when the hold is released instead of at every 16 MiB (DuckDB's default,
 # which checkpointed about every other batch).
 HELD_CHECKPOINT_THRESHOLD = "1GB"
+# After a release the file stays free this long before the run opens it again: a run's next use often
+# comes milliseconds later (the next batch's stored state), and a reader polling every LOCK_POLL_SECONDS
+# could miss gap after gap and wait out a whole run (seen in the reader test under load).
+RELEASE_GAP_SECONDS = 0.25
 
 
 @dataclass(slots=True)
@@ -174,11 +178,12 @@ class _Hold:
     con: duckdb.DuckDBPyConnection | None = None
     opened_at: float = 0.0
     users: int = 0  # open_db blocks using it now (nested in one thread): it is not released under them
-
+    released_at: float = float("-inf")
     timer: threading.Timer | None = None
 
     def cursor(self, wait_seconds: float) -> duckdb.DuckDBPyConnection:
         if self.con is None:
+            time.sleep(max(0.0, self.released_at + RELEASE_GAP_SECONDS - time.monotonic()))
             config = {"checkpoint_threshold": HELD_CHECKPOINT_THRESHOLD}
             self.con = connect(self.path, wait_seconds=wait_seconds, config=config)
             self.opened_at = time.monotonic()
@@ -199,6 +204,7 @@ class _Hold:
                 self.timer.cancel()
             self.con.close()
             self.con = None
+            self.released_at = time.monotonic()
 
 
 _holds: dict[Path, _Hold] = {}

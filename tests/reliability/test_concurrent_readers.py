@@ -29,7 +29,7 @@ SNAPSHOT_SQL = (
 
 
 # A held writer connection is closed this often in the test (a run: HOLD_SECONDS).
-TEST_HOLD_SECONDS = 0.5
+TEST_HOLD_SECONDS = 0.3
 
 
 # Without a hold the file is free between loads; with one (as in a run) it is free after each release,
