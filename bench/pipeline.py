@@ -61,6 +61,14 @@ class RssSampler(threading.Thread):
     def __init__(self, exclude: set[int]) -> None:
         super().__init__(daemon=True)
         self.exclude = exclude
+        # CPU seconds per pid: (role, at the start of the run, last seen); a process that exits keeps its
+        # last sample, at most RSS_POLL_SECONDS short.
+        self._cpu: dict[int, tuple[str, float, float]] = {}
+        me = psutil.Process()
+        for p in [me, *me.children(recursive=True)]:
+            cpu = _cpu_of(p)
+            if cpu is not None:
+                self._cpu[p.pid] = (_role(p, me.pid, exclude), cpu, cpu)
         self.peak = 0
         self.peak_wenji = 0  # without Prefect's temporary server
         self.peak_flow = 0  # the flow process alone (this one): fetch, load, corpus steps
@@ -73,6 +81,11 @@ class RssSampler(threading.Thread):
             total = wenji = 0
             self.peak_flow = max(self.peak_flow, me.memory_info().rss)
             for p in [me, *me.children(recursive=True)]:
+                cpu = _cpu_of(p)
+                if cpu is not None:
+                    # the role is read again each time: a worker names itself only once it has started
+                    _, start, _ = self._cpu.get(p.pid, ("", 0.0, 0.0))
+                    self._cpu[p.pid] = (_role(p, me.pid, self.exclude), start, cpu)
                 if p.pid in self.exclude:
                     continue
                 try:
@@ -91,6 +104,41 @@ class RssSampler(threading.Thread):
     def stop(self) -> None:
         self._halt.set()
         self.join()
+
+    def cpu_by_role(self) -> dict[str, float]:
+        """CPU seconds (user + system) each kind of process spent during the run."""
+        roles: dict[str, float] = {}
+        for role, start, last in self._cpu.values():
+            roles[role] = roles.get(role, 0.0) + last - start
+        return {role: round(seconds, 1) for role, seconds in sorted(roles.items())}
+
+
+def _cpu_of(p: psutil.Process) -> float | None:
+    try:
+        t = p.cpu_times()
+    except psutil.Error:
+        return None
+    return t.user + t.system
+
+
+def _role(p: psutil.Process, flow_pid: int, site_pids: set[int]) -> str:
+    """flow (this process: loads, corpus steps, the bench's sampler), workers, fetch, Prefect server,
+    site server (the bench's, which shares the cores), other."""
+    if p.pid == flow_pid:
+        return "flow"
+    if p.pid in site_pids:
+        return "site server"
+    try:
+        name = p.name()
+    except psutil.Error:
+        return "other"
+    if name == "wenji-worker":
+        return "workers"
+    if name == "wenji-fetch":
+        return "fetch"
+    if any("uvicorn" in part or "prefect.server" in part for part in _cmdline(p)):
+        return "Prefect server"
+    return "other"
 
 
 def _jieba_rate(db_path: Path) -> tuple[float, int]:
@@ -239,6 +287,7 @@ def run_size(n: int, workers: int, batch_size: int, source: str = "http") -> dic
         "prefect_share": round(prefect_seconds / first_seconds, 3),
         "prefect_task_runs": task_runs,
         "prefect_server_cpu_s": round(server_cpu, 1),
+        "cpu_seconds": sampler.cpu_by_role(),
         "loaded_rows": rows,
         "load_rows_per_s": round(rows / stages["load"]) if stages.get("load") else None,
         "peak_rss_mb": round(sampler.peak / 2**20),
@@ -293,6 +342,20 @@ def stage_table(rows: list[dict]) -> str:
     return "\n".join([head, *lines])
 
 
+def cpu_table(rows: list[dict]) -> str:
+    """CPU seconds per kind of process during the first run, next to what two cores offer in its wall time."""
+    roles = list(dict.fromkeys(k for r in rows for k in r["cpu_seconds"]))
+    head = "| pages | " + " | ".join(roles) + " | all | wall × cores |\n" + "|---:" * (len(roles) + 3) + "|"
+    cores = os.cpu_count() or 1
+    lines = [
+        f"| {r['pages']:,} | "
+        + " | ".join(f"{r['cpu_seconds'].get(k, 0)} s" for k in roles)
+        + f" | {sum(r['cpu_seconds'].values()):.1f} s | {r['first_run_s'] * cores:.1f} s |"
+        for r in rows
+    ]
+    return "\n".join([head, *lines])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
@@ -321,6 +384,8 @@ def main() -> None:
     print(table(rows))
     print("\nTime per stage (first run):\n")
     print(stage_table(rows))
+    print("\nCPU seconds per process (first run):\n")
+    print(cpu_table(rows))
 
 
 if __name__ == "__main__":

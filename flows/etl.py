@@ -38,6 +38,7 @@ from prefect.task_runners import ProcessPoolTaskRunner, TaskRunner
 from prefect.tasks import MaterializingTask
 
 from wenji.flows.assets import table_asset
+from wenji.flows.runtime import name_process
 from wenji.tasks import load as loader
 from wenji.tasks.crawl import resolve_and_discover
 from wenji.tasks.db import holding
@@ -87,7 +88,12 @@ class FetchProcess:
     ) -> StepResult[Page]:
         if self._pool is None:
             # spawn, as the worker processes: forking a process with running threads can deadlock.
-            self._pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+            self._pool = ProcessPoolExecutor(
+                max_workers=1,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=name_process,
+                initargs=("wenji-fetch",),
+            )
         try:
             return self._pool.submit(fetch_batch, items, cfg, validators).result()
         except BrokenProcessPool:
@@ -177,11 +183,16 @@ def load_task(db_path: str) -> MaterializingTask[[str, BatchTables, int], None]:
     )(_load)
 
 
+def _init_worker(settings: Settings) -> None:
+    name_process("wenji-worker")
+    init_worker(settings)
+
+
 def task_runner_for(settings: Settings) -> TaskRunner:
     """Local worker processes, or the Dask cluster at `settings.dask_address` (needs the `dask` extra)."""
     if not settings.dask_address:
         return ProcessPoolTaskRunner(
-            max_workers=settings.workers, initializer=init_worker, initargs=(settings,)
+            max_workers=settings.workers, initializer=_init_worker, initargs=(settings,)
         )
     try:
         from prefect_dask import DaskTaskRunner
