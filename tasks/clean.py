@@ -91,6 +91,8 @@ def fullwidth_punct_after_cjk(text: str) -> str:
     A space before the mark is dropped with it. Misses marks after Latin or digits, on purpose:
     "1,000", "01:55", "Python,Java" stay as they are.
     """
+    if not any(mark in text for mark in R.ASCII_TO_FULLWIDTH_PUNCT):  # most Chinese paragraphs: no split
+        return text
     # split() keeps the groups: [before, left char, marks, between, left char, marks, …, after]; the space
     # outside the groups is dropped. Pages with ASCII commas have one on every clause, and this costs a
     # third of a `sub` with a Python callback per mark.
@@ -115,7 +117,7 @@ def fullwidth_parens_around_cjk(text: str) -> str:
 def _glues_to_cjk(token: str) -> bool:
     """Latin/digit tokens that sit flush against Chinese: numbers, placeholders, one- or two-letter codes."""
     return (
-        any(ch.isdigit() for ch in token)
+        any(map(str.isdigit, token))
         or _PLACEHOLDER_RUN_RE.match(token) is not None
         or len(token) <= R.LATIN_GLUE_MAX_CHARS
     )
@@ -179,7 +181,9 @@ def is_code_line(text: str) -> bool:
 
 def is_punctuation_only(text: str) -> bool:
     """Empty lines and lines with no letter, digit, ideograph or placeholder: the stray "。", "……", "***"."""
-    return not any(ch.isalnum() or ch in R.PLACEHOLDER_CHARS for ch in text)
+    # Two scans in C instead of a generator step per character: most lines end the first at their first
+    # character.
+    return not (any(map(str.isalnum, text)) or any(ch in text for ch in R.PLACEHOLDER_CHARS))
 
 
 def split_run_in_heading(text: str) -> list[str]:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
+from functools import lru_cache
 from itertools import islice
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
@@ -32,7 +33,7 @@ from wenji.tasks.split import split_documents
 _WS_RE = re.compile(r"[ \t\n\r\f\v]+")
 _ALNUM_RE = re.compile(r"[^\W_]")
 _LATIN_RE = re.compile(r"[A-Za-z]")
-# The walk recurses twice per DOM level: at this depth it needs about 420 of Python's default 1000 frames
+# The walk recurses once per DOM level: at this depth it needs about 210 of Python's default 1000 frames
 # (measured), leaving the rest to the caller's stack (Prefect's task engine, the worker pool). Real article
 # markup nests 20-40 levels deep; deeper subtrees are flattened (see `_Walker._flattened`).
 MAX_DOM_DEPTH = 200
@@ -86,19 +87,78 @@ class _Walker:
         self._leave_block()
 
     def _children(self, node: LexborNode, in_link: bool, boiler: bool, in_pre: bool, depth: int) -> None:
+        """The lines of `node`'s children; each element child is handled in this loop and recursed into
+        with one call, so the walk costs one Python frame per element (a hot path: ~125 elements a page)."""
         plain = not (in_link or boiler or in_pre)  # text needing no count or split: the common case, inlined
+        pieces = self._pieces
         for child in node.iter(include_text=True):
             tag = child.tag
             if tag == "-text":
                 if plain:
-                    self._pieces.append(child.text_content or "")
+                    pieces.append(child.text_content or "")
                 else:
                     self._text(child.text_content or "", in_link, boiler, in_pre)
-            elif tag and not tag.startswith("-") and tag not in R.DROP_TAGS:
-                if depth >= MAX_DOM_DEPTH:
-                    self._flattened(child, in_link, boiler)
+                continue
+            if not tag or tag[0] == "-" or tag in R.DROP_TAGS:
+                continue
+            if depth >= MAX_DOM_DEPTH:
+                self._flattened(child, in_link, boiler)
+                continue
+            # Half the elements carry no attribute at all; they skip the attribute checks.
+            attrs = child.attributes
+            if (attrs and is_hidden_element(attrs)) or (
+                tag in R.GUTTER_TAGS and is_line_number_gutter(child, in_pre)
+            ):
+                continue
+            if tag == "br":
+                if self._data_cell_depth:
+                    pieces.append(" ")
                 else:
-                    self._element(child, tag, in_link, boiler, in_pre, depth + 1)
+                    self._flush()
+                continue
+            if attrs:
+                hint = _class_and_id(attrs)
+                child_boiler = boiler or _is_boilerplate_element(tag, hint)
+                crumb = has_breadcrumb_hint(attrs, hint)
+            else:  # `_is_boilerplate_element(tag, "")`, without the call
+                child_boiler = boiler or tag in R.BOILERPLATE_TAGS
+                crumb = False
+            child_link = in_link or tag == "a"
+            child_pre = in_pre or tag == "pre"
+            self._crumb_depth += crumb
+            if tag in R.BLOCK_TAGS and not self._data_cell_depth:
+                heading = tag in R.HEADING_TAGS
+                self._enter_block(tag, child_boiler)
+                self._heading_depth += heading
+                self._children(child, child_link, child_boiler, child_pre, depth + 1)
+                self._heading_depth -= heading
+                self._leave_block()
+            elif tag in R.CELL_TAGS:
+                self._cell(child, tag, child_link, child_boiler, child_pre, depth + 1)
+            else:
+                if tag in R.BLOCK_TAGS and pieces:  # a block inside a data cell: a word break, not a line
+                    pieces.append(" ")
+                self._children(child, child_link, child_boiler, child_pre, depth + 1)
+            self._crumb_depth -= crumb
+
+    def _cell(
+        self, node: LexborNode, tag: str, in_link: bool, boiler: bool, in_pre: bool, depth: int
+    ) -> None:
+        """A table cell: it joins its row's line unless it holds blocks of its own (layout tables)."""
+        if self._pieces:
+            self._pieces.append(R.CELL_SEPARATOR)
+        before = len(self.lines)
+        self.elements.append(_Element(tag=tag, start=before, boiler=boiler, crumb_hint=self._crumb_depth > 0))
+        index = len(self.elements) - 1
+        self._stack.append(index)
+        data_cell = is_data_cell(node)
+        self._data_cell_depth += data_cell
+        self._children(node, in_link, boiler, in_pre, depth)
+        self._data_cell_depth -= data_cell
+        if len(self.lines) > before:
+            self._flush()
+        self._stack.pop()
+        self.elements[index].end = len(self.lines)
 
     def _flattened(self, node: LexborNode, in_link: bool, boiler: bool) -> None:
         """A subtree nested past MAX_DOM_DEPTH, read as one line per text node.
@@ -111,58 +171,6 @@ class _Walker:
         self._flush()
         self._text(node.text(deep=True, separator="\n"), in_link, boiler, in_pre=True)
         self._flush()
-
-    def _element(
-        self, node: LexborNode, tag: str, in_link: bool, boiler: bool, in_pre: bool, depth: int
-    ) -> None:
-        # Half the elements carry no attribute at all; they skip the attribute checks (a hot path).
-        attrs = node.attributes
-        if (attrs and is_hidden_element(attrs)) or (
-            tag in R.GUTTER_TAGS and is_line_number_gutter(node, in_pre)
-        ):
-            return
-        if tag == "br":
-            if self._data_cell_depth:
-                self._pieces.append(" ")
-            else:
-                self._flush()
-            return
-        hint = _class_and_id(attrs) if attrs else ""
-        boiler = boiler or _is_boilerplate_element(tag, hint)
-        in_link = in_link or tag == "a"
-        in_pre = in_pre or tag == "pre"
-        crumb = bool(attrs) and has_breadcrumb_hint(attrs, hint)
-        self._crumb_depth += crumb
-        if tag in R.BLOCK_TAGS and not self._data_cell_depth:
-            heading = tag in R.HEADING_TAGS
-            self._enter_block(tag, boiler)
-            self._heading_depth += heading
-            self._children(node, in_link, boiler, in_pre, depth)
-            self._heading_depth -= heading
-            self._leave_block()
-        elif tag in R.CELL_TAGS:
-            # A cell joins its row's line unless it holds blocks of its own (layout tables).
-            if self._pieces:
-                self._pieces.append(R.CELL_SEPARATOR)
-            before = len(self.lines)
-            self.elements.append(
-                _Element(tag=tag, start=before, boiler=boiler, crumb_hint=self._crumb_depth > 0)
-            )
-            index = len(self.elements) - 1
-            self._stack.append(index)
-            data_cell = is_data_cell(node)
-            self._data_cell_depth += data_cell
-            self._children(node, in_link, boiler, in_pre, depth)
-            self._data_cell_depth -= data_cell
-            if len(self.lines) > before:
-                self._flush()
-            self._stack.pop()
-            self.elements[index].end = len(self.lines)
-        else:
-            if tag in R.BLOCK_TAGS and self._pieces:  # a block inside a data cell: a word break, not a line
-                self._pieces.append(" ")
-            self._children(node, in_link, boiler, in_pre, depth)
-        self._crumb_depth -= crumb
 
     def _enter_block(self, tag: str, boiler: bool) -> None:
         self._flush()
@@ -292,7 +300,22 @@ def has_breadcrumb_hint(attrs: dict[str, str | None], hint: str) -> bool:
     aria = attrs.get("aria-label") or ""
     if "breadcrumb" in aria.lower() or "面包屑" in aria:
         return True
-    return bool(hint) and R.BREADCRUMB_ATTR_RE.search(hint) is not None
+    return bool(hint) and _hint_words(hint)[1]
+
+
+# Distinct class/id strings seen by one worker: a template repeats its few hundred on every page, so this
+# bounds the cache's memory without evicting a template's hints between its pages.
+HINT_CACHE_SIZE = 4096
+
+
+@lru_cache(maxsize=HINT_CACHE_SIZE)
+def _hint_words(hint: str) -> tuple[bool, bool]:
+    """(names a boilerplate widget, names a breadcrumb) for a class/id string (see `_class_and_id`).
+
+    Cached: each element with a class would otherwise run both searches again, and templates print the
+    same classes on every page.
+    """
+    return R.BOILERPLATE_ATTR_RE.search(hint) is not None, R.BREADCRUMB_ATTR_RE.search(hint) is not None
 
 
 def _is_boilerplate_element(tag: str, hint: str) -> bool:
@@ -307,7 +330,7 @@ def _is_boilerplate_element(tag: str, hint: str) -> bool:
         return True
     if tag in R.NEVER_BOILERPLATE_TAGS:
         return False
-    return bool(hint) and R.BOILERPLATE_ATTR_RE.search(hint) is not None
+    return bool(hint) and _hint_words(hint)[0]
 
 
 # ------------------------------------------------------------------------------------------- line verdicts
@@ -355,7 +378,7 @@ def is_counter_line(text: str) -> bool:
     The whole line must be label-number pairs, so "共有3人参加" or a date stays. Misses counters with
     words between the pairs ("已有 1.2万 人阅读").
     """
-    if len(text) > R.COUNTER_LINE_MAX_CHARS or not any(ch.isdigit() for ch in text):
+    if len(text) > R.COUNTER_LINE_MAX_CHARS or not any(map(str.isdigit, text)):
         return False
     rest = R.COUNTER_PAIR_RE.sub(" ", text)
     return not R.COUNTER_SEP_RE.sub("", rest) and R.DATE_RE.search(text) is None
@@ -621,11 +644,11 @@ def is_link_toc_heading(lines: list[_Line], index: int) -> bool:
     alone in the text. Keeps the 目录 of a law or report whose chapter list is plain text (it is part
     of the document), and misses headings worded otherwise ("本页导航").
     """
-    text = _compact(lines[index].text)
+    # The next line's link density first: it rules out almost every line without compacting its text.
     return (
-        R.TOC_HEADING_RE.match(text) is not None
-        and index + 1 < len(lines)
+        index + 1 < len(lines)
         and is_link_list_line(lines[index + 1])
+        and R.TOC_HEADING_RE.match(_compact(lines[index].text)) is not None
     )
 
 
