@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import itertools
 import json
-import operator
 import zlib
 from collections import Counter
 from collections.abc import Collection, Sequence
@@ -18,7 +17,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TypeVar
 
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from wenji.tasks.db import migrate, open_db, remove_run_marker, sql_text, write_run_marker
 from wenji.tasks.decode import decode_html
@@ -226,17 +227,21 @@ class BatchTables:
         return self.tables[name].num_rows
 
 
-def _table(name: str, run_id: str, columns: dict[str, list]) -> pa.Table:
-    """A table from whole columns (one list per column, not one dict per row: a batch has ~50,000
-    sentence rows and 100,000 doc_terms rows); `run_id` fills its column."""
-    n = len(next(iter(columns.values())))
-    return pa.Table.from_pydict({**columns, "run_id": [run_id] * n}, schema=SCHEMAS[name])
+def _table(name: str, run_id: str, columns: dict[str, list | pa.Array]) -> pa.Table:
+    """A table from whole columns (one list or Arrow array per column, not one dict per row: a batch has
+    ~50,000 sentence rows and 100,000 doc_terms rows); `run_id` fills its column."""
+    run_ids = pa.repeat(pa.scalar(run_id, _STR), len(next(iter(columns.values()))))
+    return pa.Table.from_pydict({**columns, "run_id": run_ids}, schema=SCHEMAS[name])
 
 
-def _with_doc_ids(doc_ids: Sequence[str], per_doc: Sequence[Collection[T]]) -> tuple[list[str], list[T]]:
-    """Child records of all documents in one list, and the doc_id of each (made in C, no per-row frame)."""
-    ids = list(itertools.chain.from_iterable(map(itertools.repeat, doc_ids, map(len, per_doc))))
-    return ids, list(itertools.chain.from_iterable(per_doc))
+def _repeated(values: pa.Array, counts: Sequence[int]) -> pa.Array:
+    """`values[i]` `counts[i]` times, in order (a take in Arrow instead of one Python string per row)."""
+    return values.take(np.repeat(np.arange(len(values), dtype=np.int32), counts))
+
+
+def _with_doc_ids(doc_ids: pa.Array, per_doc: Sequence[Collection[T]]) -> tuple[pa.Array, list[T]]:
+    """Child records of all documents in one list, and the doc_id of each."""
+    return _repeated(doc_ids, list(map(len, per_doc))), list(itertools.chain.from_iterable(per_doc))
 
 
 def is_counted_token(word: str, pos: str) -> bool:
@@ -262,9 +267,8 @@ def term_counts(sentences: Sequence[Sentence]) -> Counter[tuple[str, str]]:
     return counts
 
 
-def _enrichment_tables(run_id: str, doc_ids: list[str], docs: Sequence[ProcessedDoc]) -> dict[str, pa.Table]:
-    """The per-document enrichment tables (entities, terms, outline, placeholders, fingerprints) and the
-    word counts (doc_terms) of a batch."""
+def _enrichment_tables(run_id: str, doc_ids: pa.Array, docs: Sequence[ProcessedDoc]) -> dict[str, pa.Table]:
+    """The per-document enrichment tables of a batch: entities, terms, outline, placeholders, fingerprints."""
     ids, ents = _with_doc_ids(doc_ids, [pd.entities for pd in docs])
     entities = {
         "doc_id": ids,
@@ -303,19 +307,11 @@ def _enrichment_tables(run_id: str, doc_ids: list[str], docs: Sequence[Processed
         "start_char": [ph.start for ph in slots],
         "end_char": [ph.end for ph in slots],
     }
-    signed = [(doc_id, pd) for doc_id, pd in zip(doc_ids, docs, strict=True) if pd.signature]
+    signed = [i for i, pd in enumerate(docs) if pd.signature]
     fingerprints = {
-        "doc_id": [doc_id for doc_id, _ in signed],
-        "n_shingles": [pd.n_shingles for _, pd in signed],
-        "signature": [pd.signature for _, pd in signed],
-    }
-    counts = [term_counts(pd.sentences) for pd in docs]
-    ids, tokens = _with_doc_ids(doc_ids, [c.keys() for c in counts])
-    doc_terms = {
-        "doc_id": ids,
-        "word": list(map(operator.itemgetter(0), tokens)),
-        "pos": list(map(operator.itemgetter(1), tokens)),
-        "n": list(itertools.chain.from_iterable(c.values() for c in counts)),
+        "doc_id": doc_ids.take(pa.array(signed, pa.int32())),
+        "n_shingles": [docs[i].n_shingles for i in signed],
+        "signature": [docs[i].signature for i in signed],
     }
     return {
         "entities": _table("entities", run_id, entities),
@@ -323,8 +319,47 @@ def _enrichment_tables(run_id: str, doc_ids: list[str], docs: Sequence[Processed
         "outline": _table("outline", run_id, outline),
         "placeholders": _table("placeholders", run_id, placeholders),
         "fingerprints": _table("fingerprints", run_id, fingerprints),
-        "doc_terms": _table("doc_terms", run_id, doc_terms),
     }
+
+
+def _doc_terms_table(
+    run_id: str, doc_ids: pa.Array, sentences: pa.Table, n_sentences: Sequence[int]
+) -> pa.Table:
+    """`term_counts` of every document of the batch at once, in Arrow, from the sentences table (whose
+    rows belong to the documents in turn, `n_sentences` each).
+
+    The rows come out as `term_counts` orders them (documents in turn, each one's tokens in order of first
+    occurrence); the `is_counted_token` test runs once per distinct `x`-tagged word.
+    """
+    words, tags = sentences.column("words").combine_chunks(), sentences.column("pos").combine_chunks()
+    doc_of_sentence = np.repeat(np.arange(len(n_sentences), dtype=np.int32), n_sentences)
+    doc_of_token = np.repeat(doc_of_sentence, pc.list_value_length(words).to_numpy())
+    tokens = pa.table(
+        {
+            "doc": doc_of_token,
+            "word": words.flatten(),
+            "pos": tags.flatten(),
+            "at": np.arange(len(doc_of_token), dtype=np.int32),
+        }
+    )
+    counts = tokens.group_by(["doc", "word", "pos"], use_threads=False).aggregate(
+        [([], "count_all"), ("at", "min")]
+    )
+    counts = counts.take(pc.sort_indices(counts.column("at_min")))
+    tagged_x = pc.equal(counts.column("pos"), "x")
+    x_words = pc.unique(counts.column("word").filter(tagged_x)).to_pylist()
+    uncounted = pa.array([w for w in x_words if not is_counted_token(w, "x")], _STR)
+    counts = counts.filter(pc.invert(pc.and_(tagged_x, pc.is_in(counts.column("word"), uncounted))))
+    return _table(
+        "doc_terms",
+        run_id,
+        {
+            "doc_id": doc_ids.take(counts.column("doc")),
+            "word": counts.column("word"),
+            "pos": counts.column("pos"),
+            "n": counts.column("count_all").cast(pa.int32()),
+        },
+    )
 
 
 def _pages_table(run_id: str, pages: Sequence[Page], docs: Sequence[ProcessedDoc]) -> pa.Table:
@@ -355,7 +390,7 @@ def _pages_table(run_id: str, pages: Sequence[Page], docs: Sequence[ProcessedDoc
     )
 
 
-def _documents_table(run_id: str, doc_ids: list[str], docs: Sequence[ProcessedDoc]) -> pa.Table:
+def _documents_table(run_id: str, doc_ids: pa.Array, docs: Sequence[ProcessedDoc]) -> pa.Table:
     texts = [pd.doc.text for pd in docs]
     return _table(
         "documents",
@@ -384,7 +419,7 @@ def _documents_table(run_id: str, doc_ids: list[str], docs: Sequence[ProcessedDo
     )
 
 
-def _paragraphs_table(run_id: str, doc_ids: list[str], docs: Sequence[ProcessedDoc]) -> pa.Table:
+def _paragraphs_table(run_id: str, doc_ids: pa.Array, docs: Sequence[ProcessedDoc]) -> pa.Table:
     ids, paragraphs = _with_doc_ids(doc_ids, [pd.doc.paragraphs for pd in docs])
     starts: list[int] = []
     paths: list[list[int]] = []
@@ -408,7 +443,7 @@ def _paragraphs_table(run_id: str, doc_ids: list[str], docs: Sequence[ProcessedD
     )
 
 
-def _sentences_table(run_id: str, doc_ids: list[str], docs: Sequence[ProcessedDoc]) -> pa.Table:
+def _sentences_table(run_id: str, doc_ids: pa.Array, docs: Sequence[ProcessedDoc]) -> pa.Table:
     ids, sentences = _with_doc_ids(doc_ids, [pd.sentences for pd in docs])
     return _table(
         "sentences",
@@ -426,7 +461,7 @@ def _sentences_table(run_id: str, doc_ids: list[str], docs: Sequence[ProcessedDo
     )
 
 
-def _keywords_table(run_id: str, doc_ids: list[str], docs: Sequence[ProcessedDoc]) -> pa.Table:
+def _keywords_table(run_id: str, doc_ids: pa.Array, docs: Sequence[ProcessedDoc]) -> pa.Table:
     ids, keywords = _with_doc_ids(doc_ids, [pd.keywords for pd in docs])
     ranks: list[int] = []  # 1-based within (document, method)
     for pd in docs:
@@ -455,7 +490,8 @@ def to_tables(
     unchanged_urls: Sequence[str] = (),
 ) -> BatchTables:
     """Turn one batch of records into Arrow tables (pure; no I/O)."""
-    doc_ids = [pd.doc.doc_id for pd in docs]
+    doc_ids = pa.array([pd.doc.doc_id for pd in docs], _STR)
+    sentences = _sentences_table(run_id, doc_ids, docs)
     now = datetime.now(UTC)
     error_rows = {
         "url": [e.url for e in errors],
@@ -469,9 +505,10 @@ def to_tables(
             "pages": _pages_table(run_id, pages, docs),
             "documents": _documents_table(run_id, doc_ids, docs),
             "paragraphs": _paragraphs_table(run_id, doc_ids, docs),
-            "sentences": _sentences_table(run_id, doc_ids, docs),
+            "sentences": sentences,
             "keywords": _keywords_table(run_id, doc_ids, docs),
             **_enrichment_tables(run_id, doc_ids, docs),
+            "doc_terms": _doc_terms_table(run_id, doc_ids, sentences, [len(pd.sentences) for pd in docs]),
             "errors": _table("errors", run_id, error_rows),
         },
         page_ids=[page.page_id for page in pages],

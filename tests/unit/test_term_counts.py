@@ -69,6 +69,18 @@ def test_term_counts_keep_every_word_but_punctuation() -> None:
     assert sum(counts.values()) == len(tokens) - 4  # ，！，。
 
 
+def test_a_batch_counts_each_document_as_term_counts_does_in_the_same_order(docs: list[ProcessedDoc]) -> None:
+    """to_tables counts the whole batch at once in Arrow; each document's rows must be its term_counts,
+    in their order (first occurrence), also around a document without sentences."""
+    empty = processed(segmented(["。"], url="https://fanwen.example/empty.html"), None, "通知")
+    batch = [docs[0], replace(empty, sentences=[]), docs[2], docs[1]]
+    table = to_tables("run1", [page_for(pd.doc.url) for pd in batch], batch, []).tables["doc_terms"]
+    expected = [
+        (pd.doc.doc_id, w, p, n, "run1") for pd in batch for (w, p), n in term_counts(pd.sentences).items()
+    ]
+    assert [tuple(r.values()) for r in table.to_pylist()] == expected
+
+
 def test_doc_terms_hold_the_token_counts_and_follow_a_replaced_page(
     db: Path, docs: list[ProcessedDoc]
 ) -> None:
