@@ -26,6 +26,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
 
@@ -334,33 +335,38 @@ def table(rows: list[dict]) -> str:
     return "\n".join([head, *lines])
 
 
-def stage_table(rows: list[dict]) -> str:
-    """Seconds per stage. Fetch, load and the corpus steps are flow-process wall time; transform adds up
-    the workers' busy time (so it can exceed the run's wall time with two workers)."""
-    names = list(dict.fromkeys(k for r in rows for k in r["stage_seconds"]))
-    head = "| pages | " + " | ".join(names) + " | Prefect (est.) | Prefect server CPU |\n"
-    head += "|---:" * (len(names) + 3) + "|"
+def _seconds_table(rows: list[dict], key: str, tail_heads: list[str], tail: Callable[[dict], str]) -> str:
+    """One column per name found under `rows[i][key]` (seconds), then the `tail_heads` columns."""
+    names = list(dict.fromkeys(k for r in rows for k in r[key]))
+    head = "| pages | " + " | ".join([*names, *tail_heads]) + " |\n"
+    head += "|---:" * (len(names) + len(tail_heads) + 1) + "|"
     lines = [
-        f"| {r['pages']:,} | "
-        + " | ".join(f"{r['stage_seconds'].get(k, 0)} s" for k in names)
-        + f" | {r['prefect_s']} s ({r['prefect_task_runs']} task runs) | {r['prefect_server_cpu_s']} s |"
+        f"| {r['pages']:,} | " + " | ".join(f"{r[key].get(k, 0)} s" for k in names) + f" | {tail(r)} |"
         for r in rows
     ]
     return "\n".join([head, *lines])
+
+
+def stage_table(rows: list[dict]) -> str:
+    """Seconds per stage. Fetch, load and the corpus steps are flow-process wall time; transform adds up
+    the workers' busy time (so it can exceed the run's wall time with two workers)."""
+    return _seconds_table(
+        rows,
+        "stage_seconds",
+        ["Prefect (est.)", "Prefect server CPU"],
+        lambda r: f"{r['prefect_s']} s ({r['prefect_task_runs']} task runs) | {r['prefect_server_cpu_s']} s",
+    )
 
 
 def cpu_table(rows: list[dict]) -> str:
     """CPU seconds per kind of process during the first run, next to what two cores offer in its wall time."""
-    roles = list(dict.fromkeys(k for r in rows for k in r["cpu_seconds"]))
-    head = "| pages | " + " | ".join(roles) + " | all | wall × cores |\n" + "|---:" * (len(roles) + 3) + "|"
     cores = os.cpu_count() or 1
-    lines = [
-        f"| {r['pages']:,} | "
-        + " | ".join(f"{r['cpu_seconds'].get(k, 0)} s" for k in roles)
-        + f" | {sum(r['cpu_seconds'].values()):.1f} s | {r['first_run_s'] * cores:.1f} s |"
-        for r in rows
-    ]
-    return "\n".join([head, *lines])
+    return _seconds_table(
+        rows,
+        "cpu_seconds",
+        ["all", "wall × cores"],
+        lambda r: f"{sum(r['cpu_seconds'].values()):.1f} s | {r['first_run_s'] * cores:.1f} s",
+    )
 
 
 def main() -> None:
