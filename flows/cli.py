@@ -384,7 +384,7 @@ def extract(files: tuple[str, ...], fmt: str, config: str | None) -> None:
     --config match that URL's host.
     """
     from wenji.tasks.extract import extract_batch
-    from wenji.tasks.fetch import fetch_batch
+    from wenji.tasks.crawler import fetch_batch
     from wenji.tasks.records import SourceItem
     from wenji.tasks.sources import CANONICAL_SCAN_BYTES, recovered_url
 

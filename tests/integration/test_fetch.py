@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from wenji.tasks.fetch import fetch_batch
+from wenji.tasks.crawler import fetch_batch
 from wenji.tasks.records import SourceItem, content_hash
 from wenji.tasks.settings import FetchConfig
 from wenji.tasks.site_server import Route, serve

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from wenji.tasks.enrich.keywords import enrich_batch
 from wenji.tasks.extract import extract_batch
-from wenji.tasks.fetch import fetch_batch
+from wenji.tasks.crawler import fetch_batch
 from wenji.tasks.load import BatchTables, to_tables
 from wenji.tasks.records import ErrorRecord, Page, ProcessedDoc, SourceItem
 from wenji.tasks.segment import segment_batch
