@@ -383,8 +383,8 @@ def extract(files: tuple[str, ...], fmt: str, config: str | None) -> None:
     A page's URL is the one it states (canonical link, og:url), else its file:// URL; site rules from
     --config match that URL's host.
     """
-    from wenji.tasks.extract import extract_batch
     from wenji.tasks.crawler import fetch_batch
+    from wenji.tasks.extract import extract_batch
     from wenji.tasks.records import SourceItem
     from wenji.tasks.sources import CANONICAL_SCAN_BYTES, recovered_url
 

@@ -116,6 +116,8 @@ class Settings:
     # Where a config file's paths (db_path) live: they are resolved under it and may not leave it.
     data_dir: str = "."
     resume: bool = True  # skip the pages an interrupted run over the same sources already loaded
+    # Seconds a run waits for another run writing the same database (`wenji run --wait`); then it stops.
+    writer_wait: float = 0.0
 
 
 class SettingsError(ValueError):
