@@ -21,15 +21,24 @@ finished requests wait to be queued, and no new request starts: memory stays bou
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections import Counter, deque
-from collections.abc import Awaitable, Callable, Coroutine, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
 import httpx
 
-from wenji.tasks.fetch import Fetcher, fetch_item, is_exempt_from_throttle, is_host_failure, open_fetcher
+from wenji.tasks.fetch import (
+    Fetcher,
+    FetchFailure,
+    fetch_item,
+    is_exempt_from_throttle,
+    is_host_failure,
+    open_fetcher,
+)
 from wenji.tasks.incremental import FetchJob, Validators, is_unchanged
 from wenji.tasks.records import ErrorRecord, Page, SourceItem, StepResult
 from wenji.tasks.settings import FetchConfig
@@ -321,3 +330,34 @@ def crawl_into(
         out.put(exc)
         raise
     out.put(None)
+
+
+@contextmanager
+def blocking_fetcher(cfg: FetchConfig) -> Iterator[Callable[[str], bytes]]:
+    """A function giving one URL's body, or raising FetchFailure, for sync code that needs one file at a
+    time (sitemaps, while resolving sources). It is the crawl's own fetcher, so sitemaps get what pages
+    get: retries, robots.txt, the size cap, the compression-bomb guard and the address checks. Its event
+    loop runs in a thread of its own, so it works whether or not the caller runs a loop."""
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_forever, name="wenji-resolve", daemon=True)
+    thread.start()
+
+    def call(coro: Coroutine[Any, Any, T]) -> T:
+        return asyncio.run_coroutine_threadsafe(coro, loop).result()
+
+    opened = open_fetcher(cfg, Counter())
+    fetcher = call(opened.__aenter__())
+
+    def body(url: str) -> bytes:
+        raw = call(fetcher.fetch(url))
+        if isinstance(raw, FetchFailure):
+            raise raw
+        return raw.body
+
+    try:
+        yield body
+    finally:
+        call(opened.__aexit__(None, None, None))
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join()
+        loop.close()

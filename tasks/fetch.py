@@ -102,8 +102,8 @@ _ZLIB_WBITS = {"gzip": zlib.MAX_WBITS | 16, "x-gzip": zlib.MAX_WBITS | 16, "defl
 BOMB_RATIO = 100
 
 
-class _Failure(Exception):
-    """Why one URL could not be fetched; travels as a value to the caller of `fetch_batch`."""
+class FetchFailure(Exception):
+    """Why one URL could not be fetched (`kind` from the closed set above); travels as a value."""
 
     def __init__(self, kind: str, message: str, retryable: bool = False, retry_after: float | None = None):
         super().__init__(message)
@@ -182,10 +182,6 @@ def address_problem(host: str, port: int, allow_private: bool) -> str | None:
                 "set fetch.allow_private = true to fetch from such hosts"
             )
     return None
-
-
-class ForbiddenAddressError(httpx.RequestError):
-    """Raised by an httpx request hook (see `tasks.sources`) for a host `address_problem` refuses."""
 
 
 # --- one URL --------------------------------------------------------------------------------------
@@ -270,7 +266,7 @@ def retry_after_seconds(value: str | None) -> float | None:
     return max(0.0, (when - datetime.now(UTC)).total_seconds())
 
 
-def _http_failure(response: httpx.Response, url: str) -> _Failure:
+def _http_failure(response: httpx.Response, url: str) -> FetchFailure:
     status = response.status_code
     try:
         phrase = HTTPStatus(status).phrase
@@ -286,7 +282,7 @@ def _http_failure(response: httpx.Response, url: str) -> _Failure:
         advice = "a redirect without a usable Location header"
     else:
         advice = "check the URL"
-    return _Failure(
+    return FetchFailure(
         f"fetch_http_{status}",
         f"{url} answered HTTP {status} {phrase}: {advice}",
         retryable=status == 429 or status >= 500,
@@ -328,7 +324,7 @@ async def _read_body(response: httpx.Response, url: str, max_bytes: int, truncat
 
     Past the cap it is a failure, or with `truncate` the first `max_bytes` (for robots.txt).
     """
-    too_large = _Failure(
+    too_large = FetchFailure(
         "fetch_too_large",
         f"{url} is larger than {max_bytes} bytes (fetch.max_bytes); the download was stopped. "
         "Raise fetch.max_bytes if such pages are wanted",
@@ -347,7 +343,7 @@ async def _read_body(response: httpx.Response, url: str, max_bytes: int, truncat
             try:
                 chunk = inflater.feed(chunk, room)
             except zlib.error as exc:
-                raise _Failure(
+                raise FetchFailure(
                     "fetch_bad_compression",
                     f"{url} body is not valid {encoding} ({exc}); the site is broken",
                 ) from None
@@ -355,7 +351,7 @@ async def _read_body(response: httpx.Response, url: str, max_bytes: int, truncat
             if truncate:
                 return bytes(body + chunk[:room])
             if inflater is not None and len(body) + len(chunk) > BOMB_RATIO * inflater.consumed:
-                raise _Failure(
+                raise FetchFailure(
                     "fetch_compression_bomb",
                     f"{url} sent {inflater.consumed} {encoding} bytes that inflate to over {max_bytes} bytes "
                     f"(over {BOMB_RATIO} times): a compression bomb, refused",
@@ -365,18 +361,18 @@ async def _read_body(response: httpx.Response, url: str, max_bytes: int, truncat
     return bytes(body)
 
 
-def _transport_failure(exc: httpx.RequestError, url: str, cfg: FetchConfig) -> _Failure:
+def _transport_failure(exc: httpx.RequestError, url: str, cfg: FetchConfig) -> FetchFailure:
     if isinstance(exc, httpx.TimeoutException):
         limit = cfg.connect_timeout if isinstance(exc, httpx.ConnectTimeout) else cfg.read_timeout
-        return _Failure(
+        return FetchFailure(
             "fetch_timeout",
             f"{url}: {type(exc).__name__} after {limit}s; the server is slow or unreachable "
             "(fetch.connect_timeout / fetch.read_timeout)",
             retryable=True,
         )
     if isinstance(exc, httpx.UnsupportedProtocol):
-        return _Failure("fetch_invalid_url", f"{url}: {exc}; only http and https URLs can be fetched")
-    return _Failure(
+        return FetchFailure("fetch_invalid_url", f"{url}: {exc}; only http and https URLs can be fetched")
+    return FetchFailure(
         "fetch_connection_error",
         f"{url}: {type(exc).__name__}: {exc or 'connection failed'}; check the host name and your network",
         retryable=True,
@@ -403,7 +399,7 @@ def conditional_headers(validators: Validators | None) -> dict[str, str]:
     return headers
 
 
-def robots_verdict(answer: _Raw | _Failure) -> Robots | _Failure:
+def robots_verdict(answer: _Raw | FetchFailure) -> Robots | FetchFailure:
     """What the answer to a robots.txt request means for its site (RFC 9309 §2.3.1).
 
     - 2xx: the file's rules.
@@ -429,7 +425,7 @@ class Fetcher:
         self.gate = _Gate(cfg)
         # Seconds the last answer of each host took (request sent → body read): the throttle's input.
         self.latency: dict[str, float] = {}
-        self._robots: dict[str, Robots | _Failure] = {}
+        self._robots: dict[str, Robots | FetchFailure] = {}
         self._robots_locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
         self._address_problems: dict[tuple[str, int], str | None] = {}
 
@@ -443,18 +439,18 @@ class Fetcher:
             self._address_problems[key] = await asyncio.to_thread(address_problem, host, port, False)
         return self._address_problems[key]
 
-    async def fetch(self, url: str, validators: Validators | None = None) -> _Raw | _Failure:
+    async def fetch(self, url: str, validators: Validators | None = None) -> _Raw | FetchFailure:
         """A page, or why not. Robots are checked here, outside the page's deadline: waiting for a slow
         robots.txt is not the page's fault."""
         try:
             blocked = await self._robots_problem(httpx.URL(url))
         except httpx.InvalidURL as exc:
-            return _Failure("fetch_invalid_url", f"{url}: {exc}; fix the URL")
+            return FetchFailure("fetch_invalid_url", f"{url}: {exc}; fix the URL")
         return blocked or await self._with_retries(url, conditional_headers(validators))
 
     async def _with_retries(
         self, url: str, headers: dict[str, str], for_robots: bool = False
-    ) -> _Raw | _Failure:
+    ) -> _Raw | FetchFailure:
         """Attempts until one succeeds, one fails for good, or fetch.total_timeout has passed since the
         first began: the deadline covers the retries and the pauses between them, so a URL that never
         answers holds its host slot total_timeout seconds, not (retries + 1) times that."""
@@ -466,16 +462,16 @@ class Fetcher:
                 return await asyncio.wait_for(
                     self._attempt(url, headers, for_robots), timeout=max(0.0, deadline - loop.time())
                 )
-            except _Failure as exc:
+            except FetchFailure as exc:
                 failure = exc
             except TimeoutError:
-                failure = _Failure(
+                failure = FetchFailure(
                     "fetch_timeout",
                     f"{url} did not answer completely within {self.cfg.total_timeout}s (fetch.total_timeout)",
                     retryable=True,
                 )
             except httpx.InvalidURL as exc:
-                failure = _Failure("fetch_invalid_url", f"{url}: {exc}; fix the URL")
+                failure = FetchFailure("fetch_invalid_url", f"{url}: {exc}; fix the URL")
             except httpx.RequestError as exc:
                 failure = _transport_failure(exc, url, self.cfg)
             pause = backoff_delay(attempt, self.cfg.backoff, failure.retry_after)
@@ -502,7 +498,7 @@ class Fetcher:
             async with self.gate.slot(host):
                 problem = await self._address_problem(host, port)
                 if problem:
-                    raise _Failure("fetch_forbidden_address", f"refused {request.url}: {problem}")
+                    raise FetchFailure("fetch_forbidden_address", f"refused {request.url}: {problem}")
                 sent = asyncio.get_running_loop().time()
                 response = await self.client.send(request, stream=True)
                 try:
@@ -515,12 +511,12 @@ class Fetcher:
             target = str(request.url)
             visits[target] += 1
             if visits[target] > MAX_VISITS_PER_URL:
-                raise _Failure(
+                raise FetchFailure(
                     "fetch_redirect_loop",
                     f"{url} redirects in a loop (back to {target}); the site is misconfigured "
                     "or expects cookies or a browser",
                 )
-        raise _Failure(
+        raise FetchFailure(
             "fetch_too_many_redirects",
             f"{url} redirected more than {cfg.max_redirects} times (fetch.max_redirects)",
         )
@@ -545,7 +541,7 @@ class Fetcher:
             last_modified=response.headers.get("Last-Modified", kept.get("If-Modified-Since")),
         )
 
-    async def _robots_problem(self, url: httpx.URL) -> _Failure | None:
+    async def _robots_problem(self, url: httpx.URL) -> FetchFailure | None:
         """Why robots.txt forbids `url`, or None (also when fetch.respect_robots is off)."""
         if not self.cfg.respect_robots or url.scheme not in ("http", "https"):
             return None
@@ -558,8 +554,8 @@ class Fetcher:
                     self.gate.slow_down(url.host, verdict.crawl_delay)
                 self._robots[robots_url] = verdict
         verdict = self._robots[robots_url]
-        if isinstance(verdict, _Failure):
-            return _Failure(
+        if isinstance(verdict, FetchFailure):
+            return FetchFailure(
                 "fetch_robots_unreachable",
                 f"{url} not fetched: {robots_url} could not be read ({verdict.kind}), and RFC 9309 says to "
                 "treat the site as disallowed until it can; try again later, or set "
@@ -568,7 +564,7 @@ class Fetcher:
         rule = verdict.blocking_rule(str(url))
         if rule is None:
             return None
-        return _Failure(
+        return FetchFailure(
             "fetch_robots_disallowed",
             f"{url} not fetched: {robots_url} says '{rule}' for {ROBOTS_TOKEN} "
             "(set fetch.respect_robots = false only with the site's permission)",
@@ -578,11 +574,11 @@ class Fetcher:
 # --- local files ----------------------------------------------------------------------------------
 
 
-def _read_local(path: str, url: str, max_bytes: int) -> _Raw | _Failure:
+def _read_local(path: str, url: str, max_bytes: int) -> _Raw | FetchFailure:
     try:
         stat = os.stat(path)
         if stat.st_size > max_bytes:
-            return _Failure(
+            return FetchFailure(
                 "fetch_too_large",
                 f"{path} is {stat.st_size} bytes, more than fetch.max_bytes ({max_bytes}); raise the limit "
                 "or leave the file out",
@@ -590,11 +586,13 @@ def _read_local(path: str, url: str, max_bytes: int) -> _Raw | _Failure:
         with open(path, "rb") as f:
             body = f.read(max_bytes + 1)
     except OSError as exc:
-        return _Failure(
+        return FetchFailure(
             "fetch_io_error", f"cannot read {path}: {exc.strerror}; check that it exists and is readable"
         )
     if len(body) > max_bytes:
-        return _Failure("fetch_too_large", f"{path} grew past fetch.max_bytes ({max_bytes}) while being read")
+        return FetchFailure(
+            "fetch_too_large", f"{path} grew past fetch.max_bytes ({max_bytes}) while being read"
+        )
     return _Raw(
         final_url=url,
         status=200,
@@ -630,22 +628,24 @@ def looks_like_html(body: bytes) -> bool:
     return any(marker in head for marker in _HTML_MARKERS)
 
 
-def _content_problem(raw: _Raw, url: str) -> _Failure | None:
+def _content_problem(raw: _Raw, url: str) -> FetchFailure | None:
     if not raw.body:
-        return _Failure("fetch_empty", f"{url} has an empty body; nothing to extract from it")
+        return FetchFailure("fetch_empty", f"{url} has an empty body; nothing to extract from it")
     kind = binary_kind(raw.body)
     if kind:
-        return _Failure("fetch_not_html", f"{url} is a {kind} file, not a web page; leave it out of sources")
+        return FetchFailure(
+            "fetch_not_html", f"{url} is a {kind} file, not a web page; leave it out of sources"
+        )
     mime = raw.content_type.split(";")[0].strip().lower()
     if mime in HTML_CONTENT_TYPES or (mime in GENERIC_CONTENT_TYPES and looks_like_html(raw.body)):
         return None
-    return _Failure(
+    return FetchFailure(
         "fetch_not_html",
         f"{url} is {mime or 'unlabelled'} content, not HTML; only web pages are processed",
     )
 
 
-def _error(url: str, failure: _Failure, counters: Counter[str], stage: Stage = "fetch") -> ErrorRecord:
+def _error(url: str, failure: FetchFailure, counters: Counter[str], stage: Stage = "fetch") -> ErrorRecord:
     counters[f"dropped_{failure.kind}"] += 1
     return ErrorRecord(url=url, stage=stage, kind=failure.kind, message=failure.message)
 
@@ -656,7 +656,7 @@ def _to_page(url: str, raw: _Raw, declared_type: str | None, counters: Counter[s
         return _error(url, problem, counters)
     decoded = decode_html(raw.body, declared_type)
     if decoded.bad_bytes > DECODE_MAX_BAD_SHARE * len(raw.body):
-        failure = _Failure(
+        failure = FetchFailure(
             "decode_failed",
             f"{url}: {decoded.bad_bytes} of {len(raw.body)} bytes could not be decoded as "
             f"{decoded.encoding}; the page is probably not text or uses an unsupported encoding",
@@ -728,7 +728,7 @@ async def fetch_item(
         raw = _read_local(item.path, item.url, fetcher.cfg.max_bytes)
         declared_type = None  # a saved file has no HTTP header: its meta tag or the bytes decide
         counters["files_read"] += 1
-    if isinstance(raw, _Failure):
+    if isinstance(raw, FetchFailure):
         return _error(item.url, raw, counters)
     if raw.status == 304:
         counters["pages_not_modified"] += 1
