@@ -24,7 +24,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import partial
+from functools import cache, partial
 
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
@@ -152,8 +152,10 @@ def _load(db_path: str, batch: BatchTables, batch_no: int) -> None:
     loader.load_batch(db_path, batch)
 
 
+@cache
 def load_task(db_path: str) -> MaterializingTask[[str, BatchTables, int], None]:
-    """The load task, declaring the database's tables as the assets it materializes (lineage in the UI)."""
+    """The load task, declaring the database's tables as the assets it materializes (lineage in the UI);
+    one per database file, built once."""
     return materialize(
         *(table_asset(db_path, t) for t in TABLE_ORDER),
         name="load",
