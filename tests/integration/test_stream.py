@@ -163,10 +163,6 @@ def polling(db_path: Path, target: int, prefixes: list[str], seconds: float) -> 
 HANG_TIMEOUT = 25.0  # fetch.read_timeout and fetch.total_timeout: the earliest a hanging URL can give up
 
 
-@pytest.mark.xfail(
-    reason="issue 15: batch-synchronous fetch holds each batch until its hanging URL's deadline",
-    strict=False,
-)
 def test_fast_hosts_load_while_a_host_hangs(prefect_api: str, tmp_path: Path) -> None:
     from wenji.flows.etl import run_etl
 
@@ -253,10 +249,6 @@ def _has_setting(name: str) -> bool:
     return name in {f.name for f in fields(FetchConfig)}
 
 
-@pytest.mark.xfail(
-    reason="issue 15: no host health yet; each of the dead host's URLs waits out its own timeout",
-    strict=False,
-)
 def test_a_host_that_dies_mid_crawl_is_given_up(prefect_api: str, tmp_path: Path) -> None:
     from wenji.flows.etl import run_etl
 
@@ -322,9 +314,6 @@ def _counts(db_path: Path) -> dict[str, int]:
         con.close()
 
 
-@pytest.mark.xfail(
-    reason="issue 15: no run lock yet; two runs on one file both process every page", strict=False
-)
 def test_two_runs_on_one_file_do_the_work_once(prefect_api: str, tmp_path: Path) -> None:
     from wenji.flows.etl import run_etl
 
@@ -376,7 +365,6 @@ def test_two_runs_on_one_file_do_the_work_once(prefect_api: str, tmp_path: Path)
 # --- d. run_stats agrees with errors and documents ------------------------------------------------
 
 
-@pytest.mark.xfail(reason="run_stats: issue 15, lands with the streaming flow", strict=False)
 def test_run_stats_count_what_the_tables_hold(prefect_api: str, tmp_path: Path) -> None:
     from wenji.flows.etl import run_etl
 
