@@ -40,7 +40,9 @@ from typing import Any, TypeVar
 
 import httpx
 
+from wenji.tasks.connect_to import connect_to_mounts
 from wenji.tasks.decode import decode_html
+from wenji.tasks.fetch_messages import private_address, robots_unreachable
 from wenji.tasks.records import Page, SourceItem, StepResult, content_hash
 from wenji.tasks.robots import ALLOW_ALL, MAX_ROBOTS_BYTES, ROBOTS_TOKEN, Robots, parse_robots
 from wenji.tasks.settings import FetchConfig
@@ -176,10 +178,7 @@ def address_problem(host: str, port: int, allow_private: bool) -> str | None:
     for *_, sockaddr in infos:
         ip = ipaddress.ip_address(str(sockaddr[0]).split("%")[0])
         if _forbidden(ip):
-            return (
-                f"{host} resolves to {ip}, a private, loopback or link-local address; "
-                "set fetch.allow_private = true to fetch from such hosts"
-            )
+            return private_address(host, ip)
     return None
 
 
@@ -550,10 +549,7 @@ class _Fetcher:
         verdict = self._robots[robots_url]
         if isinstance(verdict, _Failure):
             return _Failure(
-                "fetch_robots_unreachable",
-                f"{url} not fetched: {robots_url} could not be read ({verdict.kind}), and RFC 9309 says to "
-                "treat the site as disallowed until it can; try again later, or set "
-                "fetch.respect_robots = false if you have the site's permission",
+                "fetch_robots_unreachable", robots_unreachable(str(url), robots_url, verdict.kind, url.host)
             )
         rule = verdict.blocking_rule(str(url))
         if rule is None:
@@ -578,6 +574,7 @@ async def _fetch_all(
         limits=httpx.Limits(max_connections=pool, max_keepalive_connections=pool),
         follow_redirects=False,
         verify=tls_context(),
+        mounts=connect_to_mounts(cfg.connect_to, cfg.allow_private, tls_context()),
     ) as client:
         fetcher = _Fetcher(client, cfg, counters, validators)
         return await asyncio.gather(*(fetcher.fetch(url) for url in urls))

@@ -31,6 +31,7 @@ from xml.etree import ElementTree
 import httpx
 from selectolax.lexbor import LexborHTMLParser
 
+from wenji.tasks.connect_to import connect_to_mounts
 from wenji.tasks.decode import decode_html
 from wenji.tasks.fetch import (
     ForbiddenAddressError,
@@ -395,6 +396,7 @@ def resolve_sources(specs: Sequence[str], cfg: FetchConfig) -> StepResult[Source
         max_redirects=cfg.max_redirects,
         event_hooks={"request": [_check_hop(cfg)]},
         verify=tls_context(),
+        mounts=connect_to_mounts(cfg.connect_to, cfg.allow_private, tls_context(), sync=True),
     ) as client:
         for spec in specs:
             spec = spec.strip()
