@@ -121,11 +121,20 @@ class _Main(click.Group):
             ctx.exit(failure.code)
 
 
+class Refused(click.ClickException):
+    """A configuration or source that cannot work: one line, `wenji: ...`, exit EXIT_USAGE."""
+
+    exit_code = EXIT_USAGE
+
+    def show(self, file: Any = None) -> None:
+        click.echo(f"wenji: {self.format_message()}", err=True)
+
+
 def _settings(config: str | None, **overrides: object) -> Settings:
     try:
         return load_settings(config, **overrides)
     except SettingsError as e:
-        raise click.UsageError(f"configuration: {e}") from None
+        raise Refused(f"configuration: {e}") from None
 
 
 @click.group(cls=_Main, context_settings={"help_option_names": ["-h", "--help"]})
@@ -150,17 +159,20 @@ def _check_sources(sources: Sequence[str]) -> None:
 
     problems = source_problems(sources)
     if problems:
-        raise click.UsageError("\n".join(f"source {p}" for p in problems))
+        raise Refused("\n".join(f"source {p}" for p in problems))
 
 
 def _check_runtime(settings: Settings) -> None:
     """Refuse settings the flow would only trip over after Prefect started (exit 2)."""
     import importlib.util
 
+    from wenji.tasks.preflight import database_problem
+
+    if problem := database_problem(settings.db_path):
+        raise Refused(problem)
+
     if settings.dask_address and importlib.util.find_spec("prefect_dask") is None:
-        raise click.UsageError(
-            "dask_address is set but prefect-dask is not installed: pip install 'wenji[dask]'"
-        )
+        raise Refused("dask_address is set but prefect-dask is not installed: pip install 'wenji[dask]'")
 
 
 def nothing_loaded(counts: Any) -> bool:
@@ -176,6 +188,10 @@ def nothing_loaded(counts: Any) -> bool:
         and counts.pages_unchanged == 0
         and counts.pages_failed >= counts.pages_seen
     )
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n:,} {word}{'' if n == 1 else 's'}"
 
 
 def _first_errors(db_path: str, run_id: str, limit: int = SUMMARY_ERRORS) -> list[tuple[str, str, str, str]]:
@@ -203,7 +219,8 @@ def _run_and_report(sources: Sequence[str] | None, settings: Settings, since: da
     click.echo(summary_markdown(summary))
     if summary.counts.errors:
         first = _first_errors(summary.db_path, summary.run_id)
-        click.echo(f"\nFirst {len(first)} of {summary.counts.errors:,} errors:")
+        n = summary.counts.errors
+        click.echo(f"\nErrors ({len(first)} of {n:,}):" if len(first) < n else "\nErrors:")
         for url, _stage, kind, message in first:
             click.echo(f"  {url}\n    {kind}: {message}")
         click.echo(
@@ -211,11 +228,8 @@ def _run_and_report(sources: Sequence[str] | None, settings: Settings, since: da
             f"\"SELECT url, stage, kind, message FROM errors WHERE run_id = '{summary.run_id}'\""
         )
     if nothing_loaded(summary.counts):
-        click.echo(
-            f"wenji: nothing was loaded: every source or page failed ({summary.counts.errors:,} errors, "
-            "the first ones above)",
-            err=True,
-        )
+        errors = _plural(summary.counts.errors, "error")
+        click.echo(f"wenji: nothing was loaded: every source or page failed ({errors}, above)", err=True)
         sys.exit(EXIT_FAILED)
 
 
@@ -285,7 +299,7 @@ def run(
     )
     sources = sources or settings.sources
     if not sources:
-        raise click.UsageError("give SOURCE arguments, or list `sources` in the --config file")
+        raise Refused("no sources: give SOURCE arguments, or list `sources` in the --config file")
     _check_sources(sources)
     _check_runtime(settings)
     if allow_private:
@@ -304,7 +318,7 @@ def run(
         try:
             settings = replace(settings, crawl=replace(settings.crawl, follow_links=True, **crawl))
         except SettingsError as e:
-            raise click.UsageError(f"configuration: {e}") from None
+            raise Refused(f"configuration: {e}") from None
     _run_and_report(sources, settings)
 
 
@@ -333,10 +347,10 @@ def serve_command(config: str, interval: float | None, cron: str | None) -> None
     if interval is not None and cron is not None:
         raise click.UsageError("give --interval or --cron, not both")
     if not Path(config).is_file():
-        raise click.UsageError(f"no config file {config}: copy examples/wenji.toml and list your sources")
+        raise Refused(f"no config file {config}: copy examples/wenji.toml and list your sources")
     settings = _settings(config, schedule_cron=cron)
     if not settings.sources:
-        raise click.UsageError(f"configuration: sources: list the URLs to refresh in {config}")
+        raise Refused(f"configuration: sources: list the URLs to refresh in {config}")
     from wenji.flows.runtime import quiet_prefect
 
     quiet_prefect()
@@ -381,7 +395,7 @@ def reprocess(
         config, db_path=db_path, batch_size=batch_size, workers=workers, dask_address=dask_address
     )
     if not Path(settings.db_path).exists():
-        raise click.UsageError(f"no database at {settings.db_path}: run `wenji run` first")
+        raise Refused(f"no database at {settings.db_path}: run `wenji run` first")
     _check_runtime(settings)
     _run_and_report(None, settings, since.replace(tzinfo=UTC) if since else None)
 
@@ -401,6 +415,7 @@ def demo(db_path: str, site: str) -> None:
     from wenji.tasks.site_server import CANONICAL_ORIGIN, serve
 
     settings = _settings(None, db_path=db_path)
+    _check_runtime(settings)
     # The site is served as stored, under its public URLs, from a new port each time: `connect_to` sends
     # the requests for those URLs here, so a page keeps its id (the hash of its URL) from run to run.
     with serve(Path(site), rewrite_origin=False) as base_url:

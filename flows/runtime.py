@@ -66,18 +66,18 @@ def configured_api_url() -> str | None:
 
 
 def where_api_url_is_set() -> tuple[str, str]:
-    """Where the configured PREFECT_API_URL comes from, and how to unset it: (place, command)."""
+    """Where the configured PREFECT_API_URL comes from, and how to unset it: (place, fix)."""
     if os.environ.get("PREFECT_API_URL"):
-        return "the environment variable PREFECT_API_URL", "unset PREFECT_API_URL"
+        return "set by the environment variable PREFECT_API_URL", "run `unset PREFECT_API_URL`"
     from prefect.context import get_settings_context
     from prefect.settings import PREFECT_API_URL
 
     profile = get_settings_context().profile
     if PREFECT_API_URL in profile.settings:
-        return f"Prefect profile '{profile.name}'", "prefect config unset PREFECT_API_URL"
+        return f"set in Prefect profile '{profile.name}'", "run `prefect config unset PREFECT_API_URL`"
     return (
-        "a Prefect settings file (prefect.toml, .env or pyproject.toml [tool.prefect] in this folder)",
-        "remove PREFECT_API_URL from that file",
+        "set in prefect.toml, .env or pyproject.toml [tool.prefect] in this folder",
+        "remove it from that file",
     )
 
 
@@ -99,7 +99,7 @@ def check_server(url: str, timeout: float = HEALTH_TIMEOUT) -> None:
     place, unset = where_api_url_is_set()
     raise PrefectUnavailable(
         f"Prefect is configured to use the server at {url} ({place}), but it does not answer ({problem}).\n"
-        f"Start it with `prefect server start`, or run `{unset}` to let wenji start a temporary server "
+        f"Start it with `prefect server start`, or {unset} to let wenji start a temporary server "
         "for each run."
     )
 
@@ -117,9 +117,9 @@ class _HideTracebacks(logging.Filter):
         if exc is not None and self.expected(exc):
             self.hidden.append(type(exc).__name__)
             return False
-        if record.levelno >= logging.ERROR and self.hidden:
+        if self.hidden:  # "Finished in state Failed('... DatabaseBusyError: ...')" says it once more
             message = record.getMessage()
-            return not any(name in message for name in self.hidden)
+            return not (message.startswith("Finished in state") and any(n in message for n in self.hidden))
         return True
 
 

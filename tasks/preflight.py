@@ -62,3 +62,22 @@ def source_problem(spec: str) -> str | None:
 def source_problems(specs: Sequence[str]) -> list[str]:
     """The problems of every spec that has one, in order (empty: all may be sources)."""
     return [problem for spec in specs if (problem := source_problem(spec))]
+
+
+def database_problem(db_path: str | Path) -> str | None:
+    """None if a run can create or write the database file `db_path`, else why not.
+
+    Creates the missing folders, as the writer would a moment later. Knowingly misses a disk that fills
+    during the run and a file held by another process (`tasks.db` waits for that one, then says who).
+    """
+    path = Path(db_path).expanduser()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        return f"database {path}: cannot create the folder {e.filename or path.parent} ({e.strerror})"
+    if path.is_dir():
+        return f"database {path} is a folder; give a file name, e.g. {path / 'wenji.duckdb'}"
+    target = path if path.exists() else path.parent
+    if not os.access(target, os.W_OK):
+        return f"database {path}: permission denied, wenji cannot write {target}"
+    return None

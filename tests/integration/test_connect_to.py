@@ -1,4 +1,4 @@
-"""fetch.connect_to: a site's public URLs fetched from a local server whose port changes, as `wenji demo` does.
+"""fetch.connect_to: public URLs fetched from a local server whose port changes, as `wenji demo` does.
 
 The pages must keep their URLs (so their page ids) whatever port serves them, and the address policy must
 still refuse a loopback target unless fetch.allow_private is on.
@@ -63,5 +63,5 @@ def test_the_served_sitemap_is_the_stored_one_without_rewriting() -> None:
 def test_bad_connect_to_entries_are_refused_with_the_key(entry: str) -> None:
     with pytest.raises(ValueError):
         parse_connect_to([entry])
-    with pytest.raises(SettingsError, match="fetch.connect_to"):
+    with pytest.raises(SettingsError, match=r"fetch\.connect_to"):
         FetchConfig(connect_to=(entry,))
