@@ -15,6 +15,7 @@ from typing import Any, get_type_hints
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from wenji import __version__
+from wenji.tasks.connect_to import parse_connect_to
 from wenji.tasks.site_rules import SiteRule, selector_problem
 
 DEFAULT_USER_AGENT = f"wenji/{__version__} (+https://github.com/wenji-etl/wenji; Chinese document ETL)"
@@ -45,6 +46,14 @@ class FetchConfig:
     # A stored page whose sitemap <lastmod> is older than our copy is not requested again (off: every
     # stored page gets a conditional request, for sites whose sitemaps don't keep lastmod up to date).
     trust_sitemap_lastmod: bool = True
+    # "ORIGIN=TARGET" entries: fetch ORIGIN's URLs from TARGET, keeping their URLs (see tasks/connect_to.py).
+    connect_to: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        try:
+            parse_connect_to(self.connect_to)
+        except ValueError as e:
+            raise SettingsError(f"fetch.connect_to: {e}") from None
 
 
 @dataclass(slots=True, frozen=True)
