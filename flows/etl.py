@@ -209,6 +209,7 @@ def recorded_run(sources: list[str], settings: Settings) -> Iterator[Run]:
         run.seconds = time.monotonic() - run.started
         loader.finish_run(run.db, run.run_id, run.stats, "done", run.seconds)
     summary = run.summary()
+    logger.info(summary_line(summary))
     create_markdown_artifact(
         key="wenji-run-summary", markdown=summary_markdown(summary), description="wenji run summary"
     )
@@ -439,6 +440,18 @@ def _count_rows(s: RunSummary) -> list[tuple[str, int]]:
         ("tokens", c.tokens),
         ("errors", c.errors),
     ]
+
+
+def summary_line(s: RunSummary) -> str:
+    """The run in one line, logged at its end: what `wenji serve`'s terminal shows per served run."""
+    c = s.counts
+    given_up = f", {len(s.hosts_given_up)} hosts given up" if s.hosts_given_up else ""
+    return (
+        f"wenji run {s.run_id} {s.status} in {s.seconds:.1f} s: {c.pages_seen:,} pages seen, "
+        f"{c.pages_fetched:,} loaded, {c.pages_unchanged:,} unchanged, "
+        f"{c.pages_failed:,} with errors{given_up}; {c.documents:,} documents, {c.errors:,} errors; "
+        f"database {s.db_path}"
+    )
 
 
 def summary_markdown(s: RunSummary) -> str:
