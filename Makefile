@@ -36,10 +36,15 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-# End-to-end pipeline over synthetic corpora of 1,000 and 10,000 pages (first run, re-run, bare jieba; a few
-# minutes), and over 100,000 pages (about an hour on 2 cores). Tables on stdout, numbers in bench/results/.
+# End-to-end pipeline over synthetic corpora of 2,000 and 6,000 pages (issue 18's sizes), read as a folder
+# (`make bench BENCH_SOURCE=http` serves them): first run, re-runs, bare jieba over the same text, and the
+# peer pipeline (bench/peer.py, the `bench` extra), with the ratios wenji / jieba and wenji / peer (~15 min on
+# 2 cores, most of it the peer); and over 100,000 pages (about an hour). Tables on stdout, numbers in
+# bench/results/.
+BENCH_SOURCE ?= folder
 bench: $(STAMP)
-	$(BIN)/python bench/pipeline.py --sizes 1000 10000
+	$(BIN)/python -m pip install --quiet -e ".[bench]"
+	$(BIN)/python bench/pipeline.py --sizes 2000 6000 --source $(BENCH_SOURCE)
 
 bench-large: $(STAMP)
 	$(BIN)/python bench/pipeline.py --sizes 100000 --out bench/results/pipeline-100000.json

@@ -4,8 +4,10 @@ For each size N: generate a synthetic corpus (bench/corpus.py), serve it from a 
 127.0.0.1, run the real ETL flow into a fresh DuckDB file, sample the RSS of every process of the run,
 then run again over the unchanged corpus (twice: trusting the sitemap's <lastmod>, and with conditional
 requests for every page as for sources without lastmod), then time bare `jieba.lcut` over the same clean
-text in one process. `--source folder` reads the corpus folder as saved pages instead of serving it.
-Prints a markdown table and writes bench/results/pipeline.json.
+text in one process, then the peer pipeline (bench/peer.py: trafilatura, jieba.posseg, extract_tags, one
+bulk DuckDB load, 2 processes) over the same pages. `--source folder` reads the corpus folder as saved
+pages instead of serving it. Prints markdown tables (the ratios wenji / bare jieba and wenji / peer, and
+the fixed start-up cost on its own line) and writes bench/results/pipeline.json.
 
 Prefect's bookkeeping is estimated, not guessed: an empty flow run and a no-op task run are timed on the
 same backend, and the run's task runs (four per batch, plus the corpus steps) are charged at that price.
@@ -29,8 +31,12 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import psutil
+
+if TYPE_CHECKING:
+    from wenji.tasks.settings import Settings
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "bench"))
@@ -39,9 +45,12 @@ import corpus  # noqa: E402
 
 WORK = Path(os.environ.get("WENJI_BENCH_DIR", "/tmp/wenji-bench"))
 RESULTS = REPO / "bench" / "results"
-# Bare jieba is timed on up to this much text (~3-6 s a pass); its rate is flat in size.
-JIEBA_SAMPLE_CHARS = 1_000_000
-JIEBA_ROUNDS = 3
+# Issue 18 targets, printed beside the ratios.
+TARGET_VS_JIEBA = 1.5
+TARGET_VS_PEER = 8.0
+# A no-op each warm-up worker holds for this long, so that every worker of the pool takes one (the pool
+# starts a process per task while none is idle) rather than the first one to be ready taking them all.
+WARMUP_HOLD_SECONDS = 0.3
 RSS_POLL_SECONDS = 0.25
 PREFECT_PROBE_TASKS = 40  # no-op task runs timed to price one task run
 TASKS_PER_BATCH = 2  # transform, load (the crawl runs in the fetch process, not as tasks)
@@ -145,28 +154,66 @@ def _role(p: psutil.Process, flow_pid: int, site_pids: set[int]) -> str:
 
 
 def _jieba_rate(db_path: Path) -> tuple[float, int]:
-    """Characters per second of bare `jieba.lcut` over (a prefix of) the loaded clean text, best of
-    JIEBA_ROUNDS passes: a single pass right after a run read anywhere from 148 k to 335 k chars/s on this
-    machine (the run's processes winding down), and the ratio swung with it."""
+    """Characters per second of bare `jieba.lcut` in one process over all the clean text the run loaded,
+    one pass (issue 18 compares with jieba over the same text). Until issue 18 this was the best of 3
+    passes over a 1 M-character prefix (3-6 s, which the run's processes winding down could swing from
+    148 k to 335 k chars/s); a pass over all of it lasts 25-75 s at 2,000-6,000 pages."""
     import duckdb
     import jieba
 
     con = duckdb.connect(str(db_path), read_only=True)
-    texts, size = [], 0
-    for (text,) in con.execute("SELECT text FROM documents ORDER BY doc_id").fetchall():
-        texts.append(text)
-        size += len(text)
-        if size >= JIEBA_SAMPLE_CHARS:
-            break
+    texts = [text for (text,) in con.execute("SELECT text FROM documents ORDER BY doc_id").fetchall()]
     con.close()
     jieba.initialize()
-    best = float("inf")
-    for _ in range(JIEBA_ROUNDS):
-        started = time.perf_counter()
-        for text in texts:
-            jieba.lcut(text)
-        best = min(best, time.perf_counter() - started)
-    return size / best, size
+    started = time.perf_counter()
+    for text in texts:
+        jieba.lcut(text)
+    size = sum(map(len, texts))
+    return size / (time.perf_counter() - started), size
+
+
+def _first_task_at(hold: float) -> tuple[int, float]:
+    """Run in a warm-up worker: its pid and when (system-wide monotonic clock) it got its first task."""
+    at = time.monotonic()
+    time.sleep(hold)
+    return os.getpid(), at
+
+
+def _worker_warmup(settings: Settings) -> float:
+    """Seconds from creating the run's kind of worker pool (Prefect's ProcessPoolTaskRunner: spawned
+    processes, wenji's initializer loading the segmenter, dictionaries and enrichment tables) until every
+    worker is ready for a batch. Measured on a pool of its own before the run; the run pays it inside its
+    wall time, overlapped with the first fetches."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    from wenji.flows.etl import _init_worker
+
+    started = time.monotonic()
+    with ProcessPoolExecutor(
+        settings.workers,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=_init_worker,
+        initargs=(settings,),
+    ) as pool:
+        firsts: dict[int, float] = {}
+        for pid, at in pool.map(_first_task_at, [WARMUP_HOLD_SECONDS] * settings.workers):
+            firsts[pid] = min(at, firsts.get(pid, at))
+    return max(firsts.values()) - started
+
+
+def _peer(n: int, source_spec: str, source: str) -> dict:
+    """bench/peer.py over the same pages, in a process of its own (no Prefect, nothing of wenji loaded)."""
+    db = WORK / f"peer-{n}.duckdb"
+    flag = "--sitemap" if source == "http" else "--folder"
+    out = subprocess.run(
+        [sys.executable, str(REPO / "bench" / "peer.py"), flag, source_spec, "--db", str(db)],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    db.unlink(missing_ok=True)
+    return json.loads(out)
 
 
 def _prefect_prices() -> tuple[float, float]:
@@ -232,7 +279,7 @@ def _loaded_rows(db_path: Path) -> int:
     return rows
 
 
-def run_size(n: int, workers: int, batch_size: int, source: str = "http") -> dict:
+def run_size(n: int, workers: int, batch_size: int, source: str = "http", peer: bool = True) -> dict:
     from wenji.flows.etl import run_etl
     from wenji.flows.runtime import prefect_backend
     from wenji.tasks.settings import load_settings, with_fetch
@@ -247,12 +294,16 @@ def run_size(n: int, workers: int, batch_size: int, source: str = "http") -> dic
         spec = f"{base}/sitemap.xml" if source == "http" else str(site)
         settings = load_settings(None, db_path=str(db_path), workers=workers, batch_size=batch_size)
         settings = with_fetch(settings, allow_private=True)
+        warmup_seconds = _worker_warmup(settings)
+        started = time.perf_counter()
         with prefect_backend():
+            prefect_start_seconds = time.perf_counter() - started
             flow_price, task_price = _prefect_prices()
             server_pids = _prefect_server_pids()
             server_cpu = _cpu_seconds(server_pids)
             sampler = RssSampler(exclude={server.pid})
             sampler.start()
+            load_wenji = os.getloadavg()
             started = time.perf_counter()
             first = run_etl([spec], settings)
             first_seconds = time.perf_counter() - started
@@ -266,6 +317,9 @@ def run_size(n: int, workers: int, batch_size: int, source: str = "http") -> dic
             started = time.perf_counter()
             third = run_etl([spec], with_fetch(settings, trust_sitemap_lastmod=False))
             third_seconds = time.perf_counter() - started
+        # After Prefect's server has stopped, so that the peer has the machine wenji had.
+        load_peer = os.getloadavg()
+        peer_row = _peer(n, spec, source) if peer else None
     finally:
         server.kill()
     import duckdb
@@ -273,6 +327,7 @@ def run_size(n: int, workers: int, batch_size: int, source: str = "http") -> dic
     con = duckdb.connect(str(db_path), read_only=True)
     chars = con.execute("SELECT sum(n_chars) FROM documents").fetchone()[0]
     con.close()
+    load_jieba = os.getloadavg()
     jieba_rate, jieba_chars = _jieba_rate(db_path)
     pipeline_rate = chars / first_seconds
     stages = {k: round(v, 2) for k, v in first.stage_seconds.items()}
@@ -313,6 +368,19 @@ def run_size(n: int, workers: int, batch_size: int, source: str = "http") -> dic
         "jieba_lcut_chars_per_s": round(jieba_rate),
         "jieba_sample_chars": jieba_chars,
         "ratio_vs_jieba": round(pipeline_rate / jieba_rate, 2),
+        "peer": peer_row,
+        "ratio_vs_peer": round(pipeline_rate / peer_row["chars_per_s"], 2) if peer_row else None,
+        # 1-minute load average just before each measurement: other sessions share the machine's cores
+        "load_avg": {
+            "wenji": round(load_wenji[0], 2),
+            "peer": round(load_peer[0], 2),
+            "jieba": round(load_jieba[0], 2),
+        },
+        "startup_s": {
+            "prefect_server": round(prefect_start_seconds, 2),  # outside the run's wall time
+            "empty_flow_run": round(flow_price, 2),  # inside it
+            "worker_warmup": round(warmup_seconds, 2),  # inside it, overlapped with the first fetches
+        },
         "counts": asdict(first.counts),
     }
 
@@ -333,6 +401,33 @@ def table(rows: list[dict]) -> str:
         for r in rows
     ]
     return "\n".join([head, *lines])
+
+
+def ratio_table(rows: list[dict]) -> str:
+    """The issue 18 ratios: wenji's chars/s over bare jieba's and over the peer's, each measured once."""
+    head = (
+        "| pages | load avg wenji / peer / jieba | wenji chars/s | bare jieba.lcut chars/s | peer chars/s "
+        f"| wenji / jieba (≥ {TARGET_VS_JIEBA}) | wenji / peer (≥ {TARGET_VS_PEER:g}) |\n" + "|---:" * 7 + "|"
+    )
+    lines = []
+    for r in rows:
+        load, peer = r["load_avg"], r["peer"]
+        peer_rate = f"{peer['chars_per_s']:,}" if peer else "–"
+        lines.append(
+            f"| {r['pages']:,} | {load['wenji']} / {load['peer']} / {load['jieba']} | {r['chars_per_s']:,} "
+            f"| {r['jieba_lcut_chars_per_s']:,} | {peer_rate} | {r['ratio_vs_jieba']} "
+            f"| {r['ratio_vs_peer'] if peer else '–'} |"
+        )
+    return "\n".join([head, *lines])
+
+
+def startup_line(r: dict) -> str:
+    s = r["startup_s"]
+    return (
+        f"{r['pages']:,} pages, fixed start-up: Prefect server {s['prefect_server']} s (before the run, "
+        f"not in its wall time); in the run's {r['first_run_s']} s: empty flow run {s['empty_flow_run']} s, "
+        f"worker warm-up {s['worker_warmup']} s (overlaps the first fetches)"
+    )
 
 
 def _seconds_table(rows: list[dict], key: str, tail_heads: list[str], tail: Callable[[dict], str]) -> str:
@@ -378,13 +473,16 @@ def main() -> None:
     parser.add_argument(
         "--source", choices=("http", "folder"), default="http", help="serve the corpus, or read its folder"
     )
+    parser.add_argument(
+        "--no-peer", action="store_true", help="skip the peer pipeline (bench/peer.py, needs the bench extra)"
+    )
     args = parser.parse_args()
     from wenji.flows.runtime import quiet_prefect
 
     quiet_prefect()
     os.environ.setdefault("PREFECT_LOGGING_LOGGERS_PREFECT_FLOW_RUNS_LEVEL", "WARNING")
     load_before = os.getloadavg()
-    rows = [run_size(n, args.workers, args.batch_size, args.source) for n in args.sizes]
+    rows = [run_size(n, args.workers, args.batch_size, args.source, not args.no_peer) for n in args.sizes]
     machine = (
         f"{platform.machine()}, {os.cpu_count()} cores, {psutil.virtual_memory().total / 2**30:.0f} GB RAM, "
         f"Python {platform.python_version()}; load average before/after: "
@@ -393,7 +491,12 @@ def main() -> None:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     report = {"machine": machine, "workers": args.workers, "batch_size": args.batch_size, "rows": rows}
     args.out.write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
-    print(f"\nmachine: {machine}\n")
+    print(f"\nmachine: {machine}, source: {args.source}\n")
+    print(ratio_table(rows))
+    print()
+    for r in rows:
+        print(startup_line(r))
+    print()
     print(table(rows))
     print("\nTime per stage (first run):\n")
     print(stage_table(rows))
