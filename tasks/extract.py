@@ -33,6 +33,8 @@ from wenji.tasks.split import split_documents
 _WS_RE = re.compile(r"[ \t\n\r\f\v]+")
 _ALNUM_RE = re.compile(r"[^\W_]")
 _LATIN_RE = re.compile(r"[A-Za-z]")
+_CELL_EDGE = " " + R.CELL_MARK
+_CELL_MARK_RE = re.compile(f" ?(?:{R.CELL_MARK} ?)+")
 # The walk recurses once per DOM level: at this depth it needs about 210 of Python's default 1000 frames
 # (measured), leaving the rest to the caller's stack (Prefect's task engine, the worker pool). Real article
 # markup nests 20-40 levels deep; deeper subtrees are flattened (see `_Walker._flattened`).
@@ -65,6 +67,7 @@ class _Element:
     end: int = -1  # one past the last line index held
     boiler: bool = False
     crumb_hint: bool = False
+    hinted: int = 0  # the node's mem_id when its own class/id (not an ancestor) made it boilerplate
 
 
 @dataclass(slots=True)
@@ -80,6 +83,8 @@ class _Walker:
     _heading_depth: int = 0
     _data_cell_depth: int = 0  # > 0 inside a data cell, whose blocks join into the row's line
     _crumb_depth: int = 0  # > 0 inside an element marked as a breadcrumb
+    acquitted: frozenset[int] = frozenset()  # mem_ids of hinted elements that hold the page's prose
+    _hinted: int = 0  # mem_id of the block being entered, when its own hint condemns it
 
     def walk(self, root: LexborNode) -> None:
         self._enter_block(root.tag or "", boiler=False)
@@ -119,11 +124,16 @@ class _Walker:
             if attrs:
                 hint = _class_and_id(attrs)
                 child_boiler = boiler or _is_boilerplate_element(tag, hint)
+                if child_boiler and not boiler and hint and tag not in R.BOILERPLATE_TAGS:
+                    node_id = child.mem_id  # condemned by its own class/id: `acquitted_hint_holders` may undo it
+                    child_boiler = node_id not in self.acquitted
+                    self._hinted = node_id if child_boiler else 0
                 crumb = has_breadcrumb_hint(attrs, hint)
+                child_link = in_link or (tag == "a" and "href" in attrs)
             else:  # `_is_boilerplate_element(tag, "")`, without the call
                 child_boiler = boiler or tag in R.BOILERPLATE_TAGS
                 crumb = False
-            child_link = in_link or tag == "a"
+                child_link = in_link  # `is_real_link`: an `<a>` without href is no link
             child_pre = in_pre or tag == "pre"
             self._crumb_depth += crumb
             if tag in R.BLOCK_TAGS and not self._data_cell_depth:
@@ -136,6 +146,7 @@ class _Walker:
             elif tag in R.CELL_TAGS:
                 self._cell(child, tag, child_link, child_boiler, child_pre, depth + 1)
             else:
+                self._hinted = 0  # an inline element (or a block in a data cell) makes no element to acquit
                 if tag in R.BLOCK_TAGS and pieces:  # a block inside a data cell: a word break, not a line
                     pieces.append(" ")
                 self._children(child, child_link, child_boiler, child_pre, depth + 1)
@@ -146,9 +157,12 @@ class _Walker:
     ) -> None:
         """A table cell: it joins its row's line unless it holds blocks of its own (layout tables)."""
         if self._pieces:
-            self._pieces.append(R.CELL_SEPARATOR)
+            self._pieces.append(R.CELL_MARK)
         before = len(self.lines)
-        self.elements.append(_Element(tag=tag, start=before, boiler=boiler, crumb_hint=self._crumb_depth > 0))
+        self.elements.append(
+            _Element(tag=tag, start=before, boiler=boiler, crumb_hint=self._crumb_depth > 0, hinted=self._hinted)
+        )
+        self._hinted = 0
         index = len(self.elements) - 1
         self._stack.append(index)
         data_cell = is_data_cell(node)
@@ -175,8 +189,11 @@ class _Walker:
     def _enter_block(self, tag: str, boiler: bool) -> None:
         self._flush()
         self.elements.append(
-            _Element(tag=tag, start=len(self.lines), boiler=boiler, crumb_hint=self._crumb_depth > 0)
+            _Element(
+                tag=tag, start=len(self.lines), boiler=boiler, crumb_hint=self._crumb_depth > 0, hinted=self._hinted
+            )
         )
+        self._hinted = 0
         self._stack.append(len(self.elements) - 1)
 
     def _leave_block(self) -> None:
@@ -206,7 +223,9 @@ class _Walker:
         self._link_chars = self._boiler_chars = 0
         if raw.isspace():  # the indentation between two block tags: most flushes end here
             return
-        text = _WS_RE.sub(" ", raw).strip(" |")
+        text = _WS_RE.sub(" ", raw).strip(_CELL_EDGE)
+        if R.CELL_MARK in text:
+            text = _CELL_MARK_RE.sub(R.CELL_SEPARATOR, text)
         chars = visible_len(text)
         if chars == 0:
             return
@@ -222,6 +241,50 @@ class _Walker:
                 crumb_hint=self.elements[holder].crumb_hint or self._crumb_depth > 0,
             )
         )
+
+
+def walk_page(root: LexborNode) -> _Walker:
+    """The page's lines, with boilerplate hints that would condemn the page's prose undone
+    (`acquitted_hint_holders`): the first walk finds them, a second walk (only on such pages) reads their
+    subtrees as content; nested hints inside an acquitted element are judged again, up to HINT_MAX_WALKS."""
+    walker = _Walker()
+    walker.walk(root)
+    for _ in range(R.HINT_MAX_WALKS - 1):
+        found = acquitted_hint_holders(walker)
+        if not found:
+            break
+        walker = _Walker(acquitted=walker.acquitted | found)
+        walker.walk(root)
+    return walker
+
+
+def acquitted_hint_holders(walker: _Walker) -> frozenset[int]:
+    """Elements condemned by their own class/id that hold most of the page's prose: a hint is evidence about
+    a widget, and a widget does not hold the page's text.
+
+    Catches site-wide framework classes on an outer wrapper (`<div class="js_img_share_area">` around an
+    ifeng article, a `xxx-int-nav` layout class), which made every line inside boilerplate and the page
+    `extract_empty`. An element is acquitted when at least HINT_ACQUIT_PROSE_SHARE of the page's prose
+    characters (lines with Chinese punctuation and link density under LINK_DENSITY_MAX) lie inside it and
+    they are at least MIN_MAIN_TEXT_CHARS. Misses wrappers hinted on an inline element (`<span class="share">`
+    around the text; no such page seen) and knowingly acquits a comment list that holds nearly all of a
+    page's prose (the page then is its comments, which is what a reader sees).
+    """
+    hinted = [el for el in walker.elements if el.hinted and el.end > el.start]
+    if not hinted:
+        return frozenset()
+    prefix = [0]
+    for line in walker.lines:
+        prose = line.link_chars <= R.LINK_DENSITY_MAX * line.chars and R.PROSE_PUNCT_RE.search(line.text)
+        prefix.append(prefix[-1] + (line.chars if prose else 0))
+    total = prefix[-1]
+    if total < R.MIN_MAIN_TEXT_CHARS:
+        return frozenset()
+    return frozenset(
+        el.hinted
+        for el in hinted
+        if prefix[el.end] - prefix[el.start] >= R.HINT_ACQUIT_PROSE_SHARE * total
+    )
 
 
 def is_data_cell(cell: LexborNode) -> bool:
@@ -975,8 +1038,7 @@ def extract_or_reason(html: str, url: str, site_rules: tuple[SiteRule, ...] = ()
         return NO_BODY
     rule = match_site_rule(site_rules, url)
     pick = apply_site_rule(tree, rule) if rule else None
-    walker = _Walker()
-    walker.walk(root)
+    walker = walk_page(root)
     metas = _meta_map(tree)
     title_node = tree.css_first("title")
     html_title = _WS_RE.sub(" ", title_node.text() if title_node else "").strip()

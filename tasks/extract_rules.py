@@ -30,11 +30,15 @@ BLOCK_TAGS = frozenset(
         "body", "html", "details", "summary", "legend",
     }
 )  # fmt: skip
-# Table cells: a row of data cells becomes one line, cells joined by CELL_SEPARATOR ("2024年 | 123 | 55"), so
-# a table reads as one row per line. " | " rather than a tab: cleaning folds tabs into spaces, and a bar
-# survives cleaning and reads as a column break to people and to later steps alike.
+# Table cells: a row of data cells becomes one line, cells joined by CELL_SEPARATOR ("2024年\t123\t55"), so
+# a table reads as one row per line. A tab, not " | ": the bar was text that is not on the page (the bag-of-
+# characters score and full-text search saw it), while a tab is whitespace that still marks the column break.
+# The walk writes CELL_MARK (a control character no page text keeps: the walk folds all whitespace runs, and
+# cleaning drops control characters) and turns it into the tab after folding, so only cell breaks stay tabs;
+# cleaning folds every other space but keeps tabs (SPACES_RE).
 CELL_TAGS = frozenset({"td", "th"})
-CELL_SEPARATOR = " | "
+CELL_SEPARATOR = "\t"
+CELL_MARK = "\x1f"
 # A data cell (see `is_data_cell`) is short: its blocks (`<p align="center">`, `<br>`) join into one cell
 # text. Longer cells, or cells holding a heading, list, preformatted text or a table, are layout cells (old
 # government and 范文 sites put the whole page in a table), whose blocks stay lines of their own. Table header
@@ -61,6 +65,12 @@ BOILERPLATE_ATTR_RE = re.compile(
     r"hot-?list|xiangguan|tuijian|tags?|keywords?)(?:$|[\s_-])",
     re.IGNORECASE,
 )
+# `acquitted_hint_holders`: an element condemned by its own class/id is read as content again when it holds
+# this share of the page's prose characters. A real widget (comments, related summaries) next to an article
+# holds well under half; the wrappers that condemned whole pages (ifeng's js_img_share_area) hold 95-100%.
+HINT_ACQUIT_PROSE_SHARE = 0.8
+# Walks of one page at most: the first, and re-walks for hints nested in an acquitted wrapper.
+HINT_MAX_WALKS = 3
 # Never treat these as boilerplate widgets even if their class says so (`<body class="nav-open">`).
 NEVER_BOILERPLATE_TAGS = frozenset({"html", "body", "main", "article"})
 # Code line-number gutters (`is_line_number_gutter`): lists of 1, 2, 3 … beside a `<pre>`, or a `<pre>` of
@@ -383,8 +393,9 @@ ZH_MIN_SHARE = 0.3
 
 # Removed outright: zero-width characters, soft hyphen, BOM, bidi marks and C0/C1 controls.
 INVISIBLE_CHARS_RE = re.compile("[\u200b-\u200f\u2060-\u2064\ufeff\u00ad\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
-# Every kind of space (tab, newline, nbsp, ideographic space, thin spaces) becomes one ASCII space.
-SPACES_RE = re.compile("[\\s\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]+")
+# Every kind of space (newline, nbsp, ideographic space, thin spaces) becomes one ASCII space; a tab stays: after
+# extraction the only tabs left are table-cell breaks (CELL_SEPARATOR), and a space around one goes with it.
+SPACES_RE = re.compile("(?:(?!\t)[\\s\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000])+")
 # ASCII punctuation right after a Chinese character is a half-width slip: "之年,在" -> "之年，在".
 # "." is left alone (decimals, abbreviations, URLs); so are "1,000" and "01:55" (digit before).
 ASCII_TO_FULLWIDTH_PUNCT = {",": "，", ";": "；", ":": "：", "?": "？", "!": "！"}

@@ -1,0 +1,72 @@
+"""Failure classes found on real saved pages (issue 16): rules that keep whole documents from being lost.
+
+Each rule is checked on a small page built the way the real page is (the dev-set page it comes from is named),
+with real Chinese text, and on the negative case it must not change.
+"""
+
+from __future__ import annotations
+
+from wenji.tasks.extract import Extracted, NoMainText, extract_html, extract_or_reason
+
+BODY = [
+    "2020年，因为疫情影响，各地政府的首要任务就是助力企业复工复产，而直播带货成为各地推动消费的新方式。",
+    "在这一背景下，吉林省长春市做了不一样的尝试。8月以来，长春市商务局联合电商平台举办直播月活动。",
+    "这片富饶的黑土地上有丰富的农产品，有成熟的汽车产业，还有独具特色的冰雪旅游资源，值得被更多人看见。",
+]
+URL = "http://nb.ifeng.com/a/20200911/14526474_0.shtml"
+
+
+def _page(inner: str) -> str:
+    return (
+        "<html><head><title>疫情防控常态化下，长春市的新经济之路_宁波频道_凤凰网</title></head><body>"
+        '<div class="nav"><a href="/">首页</a> <a href="/news/">资讯</a> <a href="/city/">城市</a></div>'
+        f'{inner}<div class="footer">凤凰网版权所有 京ICP证030609号</div></body></html>'
+    )
+
+
+def _extract(html: str) -> Extracted:
+    found = extract_or_reason(html, URL)
+    assert isinstance(found, Extracted), found
+    return found
+
+
+def test_a_share_class_on_the_article_wrapper_no_longer_condemns_the_page() -> None:
+    # gne-ifeng-3: <div class="js_img_share_area" id="artical_real"><div id="main_content">…: extract_empty.
+    paragraphs = "".join(f"<p>{p}</p>" for p in BODY)
+    html = _page(
+        f'<div class="js_img_share_area" id="artical_real"><div id="main_content">{paragraphs}</div>'
+        '<div class="share">分享到： 微信 微博 QQ空间</div></div>'
+    )
+    assert _extract(html).paragraphs == BODY  # the share bar inside keeps its own verdict
+
+
+def test_a_comment_widget_beside_the_article_stays_boilerplate() -> None:
+    paragraphs = "".join(f"<p>{p}</p>" for p in BODY)
+    comment = "这篇报道写得很好，长春的直播活动我也看了，农产品质量确实不错，支持家乡发展！"
+    html = _page(f'<div class="article">{paragraphs}</div><div class="comments"><p>{comment}</p></div>')
+    assert _extract(html).paragraphs == BODY
+
+
+def test_a_page_that_is_only_a_hinted_widget_with_little_prose_stays_empty() -> None:
+    html = _page('<div class="share-box"><p>分享到：微信、微博。</p></div>')
+    found = extract_or_reason(html, URL)
+    assert isinstance(found, NoMainText) and found.kind == "extract_empty"
+
+
+def test_an_anchor_without_href_is_not_link_text() -> None:
+    # Broken markup writes <a> for </a>; the parser re-opens an attribute-less <a> around the whole post.
+    html = _page(f'<div class="post"><a name="top"><p>{BODY[0]}</p><p>{BODY[1]}</p><p>{BODY[2]}</p></a></div>')
+    assert _extract(html).paragraphs == BODY
+
+
+def test_anchors_with_href_are_still_link_lists() -> None:
+    links = "".join(f'<p><a href="/a/{i}.shtml">{p}</a></p>' for i, p in enumerate(BODY))
+    assert extract_html(_page(f'<div class="list">{links}</div>'), URL) is None
+
+
+def test_table_cells_are_joined_by_a_tab_not_by_invented_bars() -> None:
+    rows = "<tr><td>类别</td><td>场次</td><td>成交额（万元）</td></tr><tr><td>农产品</td><td>12</td><td>356.8</td></tr>"
+    html = _page(f'<div class="article"><p>{BODY[0]}</p><table>{rows}</table><p>{BODY[1]}</p></div>')
+    paragraphs = _extract(html).paragraphs
+    assert paragraphs[1:3] == ["类别\t场次\t成交额（万元）", "农产品\t12\t356.8"]
+    assert "|" not in "".join(paragraphs)
