@@ -125,7 +125,7 @@ class _Walker:
                 hint = _class_and_id(attrs)
                 child_boiler = boiler or _is_boilerplate_element(tag, hint)
                 if child_boiler and not boiler and hint and tag not in R.BOILERPLATE_TAGS:
-                    node_id = child.mem_id  # condemned by its own class/id: `acquitted_hint_holders` may undo it
+                    node_id = child.mem_id  # condemned by its own class/id; see `acquitted_hint_holders`
                     child_boiler = node_id not in self.acquitted
                     self._hinted = node_id if child_boiler else 0
                 crumb = has_breadcrumb_hint(attrs, hint)
@@ -160,7 +160,9 @@ class _Walker:
             self._pieces.append(R.CELL_MARK)
         before = len(self.lines)
         self.elements.append(
-            _Element(tag=tag, start=before, boiler=boiler, crumb_hint=self._crumb_depth > 0, hinted=self._hinted)
+            _Element(
+                tag=tag, start=before, boiler=boiler, crumb_hint=self._crumb_depth > 0, hinted=self._hinted
+            )
         )
         self._hinted = 0
         index = len(self.elements) - 1
@@ -190,7 +192,11 @@ class _Walker:
         self._flush()
         self.elements.append(
             _Element(
-                tag=tag, start=len(self.lines), boiler=boiler, crumb_hint=self._crumb_depth > 0, hinted=self._hinted
+                tag=tag,
+                start=len(self.lines),
+                boiler=boiler,
+                crumb_hint=self._crumb_depth > 0,
+                hinted=self._hinted,
             )
         )
         self._hinted = 0
@@ -281,9 +287,7 @@ def acquitted_hint_holders(walker: _Walker) -> frozenset[int]:
     if total < R.MIN_MAIN_TEXT_CHARS:
         return frozenset()
     return frozenset(
-        el.hinted
-        for el in hinted
-        if prefix[el.end] - prefix[el.start] >= R.HINT_ACQUIT_PROSE_SHARE * total
+        el.hinted for el in hinted if prefix[el.end] - prefix[el.start] >= R.HINT_ACQUIT_PROSE_SHARE * total
     )
 
 

@@ -55,7 +55,8 @@ def test_a_page_that_is_only_a_hinted_widget_with_little_prose_stays_empty() -> 
 
 def test_an_anchor_without_href_is_not_link_text() -> None:
     # Broken markup writes <a> for </a>; the parser re-opens an attribute-less <a> around the whole post.
-    html = _page(f'<div class="post"><a name="top"><p>{BODY[0]}</p><p>{BODY[1]}</p><p>{BODY[2]}</p></a></div>')
+    paragraphs = "".join(f"<p>{p}</p>" for p in BODY)
+    html = _page(f'<div class="post"><a name="top">{paragraphs}</a></div>')
     assert _extract(html).paragraphs == BODY
 
 
@@ -65,7 +66,10 @@ def test_anchors_with_href_are_still_link_lists() -> None:
 
 
 def test_table_cells_are_joined_by_a_tab_not_by_invented_bars() -> None:
-    rows = "<tr><td>类别</td><td>场次</td><td>成交额（万元）</td></tr><tr><td>农产品</td><td>12</td><td>356.8</td></tr>"
+    rows = (
+        "<tr><td>类别</td><td>场次</td><td>成交额（万元）</td></tr>"
+        "<tr><td>农产品</td><td>12</td><td>356.8</td></tr>"
+    )
     html = _page(f'<div class="article"><p>{BODY[0]}</p><table>{rows}</table><p>{BODY[1]}</p></div>')
     paragraphs = _extract(html).paragraphs
     assert paragraphs[1:3] == ["类别\t场次\t成交额（万元）", "农产品\t12\t356.8"]
