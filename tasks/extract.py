@@ -26,6 +26,7 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from wenji.tasks import extract_rules as R
 from wenji.tasks.clean import CJK_CHAR_RE, clean_paragraphs, visible_len
+from wenji.tasks.gov_info import parse_gov_info
 from wenji.tasks.records import Doc, Page, PageMeta, StepResult
 from wenji.tasks.site_rules import SiteRule, apply_site_rule, match_site_rule
 from wenji.tasks.split import split_documents
@@ -1090,6 +1091,7 @@ def extract_or_reason(html: str, url: str, site_rules: tuple[SiteRule, ...] = ()
         language=detect_language(
             "".join(paragraphs), html_node.attributes.get("lang") if html_node else None
         ),
+        gov_info=parse_gov_info(ln.text for ln in walker.lines),
     )
     site_rule = "" if pick is None else "applied" if pick.content else "missed"
     return Extracted(meta=meta, paragraphs=paragraphs, site_rule=site_rule)

@@ -461,3 +461,63 @@ NUMBERED_PIECE_RE = re.compile(
 # Text before the first piece shorter than this is a page intro ("以下是小编整理的……") and is dropped;
 # longer preambles become a document of their own under the page title.
 PREAMBLE_MIN_CHARS = 80
+
+# --------------------------------------------------------------------------- 政府信息公开 table (gov_info.py)
+
+
+def _spaced(label: str) -> str:
+    """A label as printed: CMS templates pad labels to one width ("索 引 号", "标　　题")."""
+    return r"[ \u3000\xa0]*".join(label)
+
+
+# Label -> GovInfo field; None: a label of the same table that is no field (its value is skipped, and it
+# ends the value before it). Gathered from the tables of gov.cn (发文机关/发文字号), Hanweb xxgk
+# (发布机构/生成日期/信息分类) and TRS WCM (主题分类/有效性) templates.
+GOV_INFO_LABELS: dict[str, str | None] = {
+    "索引号": "index_no",
+    "发布机构": "issuer",
+    "发文机关": "issuer",
+    "发文单位": "issuer",
+    "文号": "doc_no",
+    "发文字号": "doc_no",
+    "文件编号": "doc_no",
+    "成文日期": "written_at",
+    "生成日期": "written_at",
+    "发布日期": "published_at",
+    "公开日期": "published_at",
+    "发文日期": "published_at",
+    "主题分类": "topic",
+    "信息分类": "topic",
+    "有效性": "validity",
+    "标题": None,
+    "名称": None,
+    "主题词": None,
+    "关键词": None,
+    "信息来源": None,
+    "公开方式": None,
+    "公开范围": None,
+    "公开形式": None,
+    "体裁分类": None,
+    "组配分类": None,
+    "服务对象": None,
+    "时效": None,
+    "失效日期": None,
+    "实施日期": None,
+}
+# A label opens a cell (line start, or after a space/tab) and is followed by a colon, by the cell break or
+# by the line's end (tables that print "索引号" in one cell or `<dt>` and the value in the next, no colon).
+GOV_INFO_LABEL_RE = re.compile(
+    r"(?:^|(?<=[\t \u3000\xa0]))(?P<label>"
+    + "|".join(_spaced(label) for label in sorted(GOV_INFO_LABELS, key=len, reverse=True))
+    + r")[ \u3000\xa0]*(?:[:：]|(?=\t)|$)"
+)
+# The table is a run of consecutive label lines that yields this many fields, one of them 索引号 or 文号:
+# a byline ("发布日期：… 来源：…") gives one or two and never an index or document number.
+GOV_INFO_MIN_FIELDS = 3
+GOV_INFO_KEY_FIELDS = frozenset({"index_no", "doc_no"})
+# Table rows are short; a longer line is prose that mentions a label ("文号：" quoted in a paragraph).
+GOV_INFO_LINE_MAX_CHARS = 200
+# Lines without a colon or cell break are only searched for a label when this short (a bare "索 引 号" cell
+# or `<dt>`): the label search is a regex of 30 alternatives, not to be run on every paragraph.
+GOV_INFO_BARE_LABEL_MAX_CHARS = 8
+GOV_INFO_DATE_RE = re.compile(r"(\d{4})\s*[年\-/.]\s*(\d{1,2})\s*[月\-/.]\s*(\d{1,2})")
