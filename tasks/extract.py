@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from functools import lru_cache
-from itertools import islice
+from itertools import islice, pairwise
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
@@ -69,6 +69,7 @@ class _Element:
     boiler: bool = False
     crumb_hint: bool = False
     hinted: int = 0  # the node's mem_id when its own class/id (not an ancestor) made it boilerplate
+    parent: int = -1  # index of the enclosing element (block or cell), -1 for the walk's root
 
 
 @dataclass(slots=True)
@@ -162,7 +163,12 @@ class _Walker:
         before = len(self.lines)
         self.elements.append(
             _Element(
-                tag=tag, start=before, boiler=boiler, crumb_hint=self._crumb_depth > 0, hinted=self._hinted
+                tag=tag,
+                start=before,
+                boiler=boiler,
+                crumb_hint=self._crumb_depth > 0,
+                hinted=self._hinted,
+                parent=self._stack[-1] if self._stack else -1,
             )
         )
         self._hinted = 0
@@ -198,6 +204,7 @@ class _Walker:
                 boiler=boiler,
                 crumb_hint=self._crumb_depth > 0,
                 hinted=self._hinted,
+                parent=self._stack[-1] if self._stack else -1,
             )
         )
         self._hinted = 0
@@ -561,10 +568,15 @@ def _line_value(line: _Line) -> float:
 
 
 def _best_container(walker: _Walker) -> _Element | None:
-    """The element whose lines add up to the largest value; ties go to the smaller element."""
+    """The element whose lines add up to the largest value; ties go to the smaller element. When that
+    element holds too little of the page's prose, the best run of sibling blocks may replace it
+    (`best_sibling_run`)."""
     prefix = [0.0]
+    positive = 0.0
     for line in walker.lines:
-        prefix.append(prefix[-1] + _line_value(line))
+        value = _line_value(line)
+        positive += value if value > 0 else 0.0
+        prefix.append(prefix[-1] + value)
     best: _Element | None = None
     best_key = (0.0, 0)
     for el in walker.elements:
@@ -573,7 +585,110 @@ def _best_container(walker: _Walker) -> _Element | None:
         key = (prefix[el.end] - prefix[el.start], -(el.end - el.start))
         if key > best_key:
             best, best_key = el, key
+    if best_key[0] < R.RUN_TRIGGER_SHARE * positive:
+        run = best_sibling_run(walker, prefix)
+        if run is not None and prefix[run.end] - prefix[run.start] >= R.RUN_MIN_GAIN * best_key[0]:
+            return run
+    if best is not None and best_key[0] < R.TOP_SIBLING_TRIGGER_SHARE * positive:
+        return joined_top_level_blocks(walker, best, prefix)
     return best
+
+
+def joined_top_level_blocks(walker: _Walker, box: _Element, prefix: list[float]) -> _Element:
+    """`box` widened over the top-level blocks beside it that hold text too, when only navigation lies
+    between them.
+
+    Catches pages whose content sits in sibling blocks directly under `<body>` (a message table and the
+    reply form, each with prose, between menu bars): the best element was one of them and the other was
+    lost. A sibling joins when it is worth at least TOP_SIBLING_MIN_SHARE of `box`, holds no boilerplate
+    hint and is no teaser list, and nothing between holds a line of positive value (prose). Only asked
+    when `box` holds less than TOP_SIBLING_TRIGGER_SHARE of the page's positive value. Misses such
+    blocks below the top level (inside one wrapper `<div>` they are `best_sibling_run`'s or the
+    wrapper's), and blocks separated by a prose line of their own.
+    """
+    elements = walker.elements
+    parent = box.parent
+    if parent < 0 or elements[parent].tag not in R.TOP_LEVEL_TAGS:
+        return box
+    value = prefix[box.end] - prefix[box.start]
+    siblings = [el for el in elements if el.parent == parent and el.end > el.start]
+    start, end = box.start, box.end
+
+    def joins(el: _Element) -> bool:
+        worth = prefix[el.end] - prefix[el.start]
+        lines = walker.lines[el.start : el.end]
+        return not el.boiler and worth >= R.TOP_SIBLING_MIN_SHARE * value and not is_teaser_list(lines)
+
+    def quiet(lo: int, hi: int) -> bool:  # no prose between the lines lo and hi
+        return all(_line_value(walker.lines[i]) <= 0 for i in range(lo, hi))
+
+    for el in siblings:  # to the right, in order
+        if el.start >= end:
+            if joins(el) and quiet(end, el.start):
+                end = el.end
+            elif not quiet(el.start, el.end):
+                break
+    for el in reversed(siblings):  # to the left
+        if el.end <= start:
+            if joins(el) and quiet(el.end, start):
+                start = el.start
+            elif not quiet(el.start, el.end):
+                break
+    if (start, end) == (box.start, box.end):
+        return box
+    return _Element(tag=elements[parent].tag, start=start, end=end, parent=parent)
+
+
+def best_sibling_run(walker: _Walker, prefix: list[float]) -> _Element | None:
+    """The run of consecutive children of one element (child blocks, and lines the element holds itself)
+    with the largest total value, as a container of its own; None when no run is positive.
+
+    Catches articles without a wrapper of their own: paragraphs loose in a wide layout cell, or `<p>`s
+    beside a related-links table and an ad inside the same `<div id="endText">` (cx-163-70: every
+    ancestor scores negative and a comment form won), and sibling top-level blocks (a message table and a
+    form under `<body>` between navigation bars), which the run joins. Only asked when the best whole
+    element holds less than RUN_TRIGGER_SHARE of the page's positive value, and used when it beats that
+    element by RUN_MIN_GAIN, so pages whose article has a wrapper keep it. Misses articles interrupted
+    by a block more negative than the text after it is worth (the run stops before it; mid-article boxes
+    inside a wrapper are `is_mid_article_box`'s job), and knowingly joins a prose-like sibling that no
+    boilerplate hint marks (an unmarked comment list right after the text), which the tail markers cut.
+    """
+    elements = walker.elements
+    children: dict[int, list[int]] = {}
+    for index, el in enumerate(elements):
+        if el.parent >= 0 and el.end > el.start:
+            children.setdefault(el.parent, []).append(index)
+    best: tuple[float, int, int, int] | None = None  # (value, start, end, parent)
+    for parent, kids in children.items():
+        box = elements[parent]
+        if box.boiler or box.tag not in R.CONTAINER_TAGS:
+            continue
+        # Segments in order: each child's line range, and each line the element holds itself between them.
+        cuts: list[int] = []
+        at = box.start
+        for kid in kids:
+            el = elements[kid]
+            if el.start < at:  # a child nested in an earlier child's range (cells of a row): skip
+                continue
+            cuts.extend(range(at, el.start))
+            cuts.append(el.start)
+            at = el.end
+        cuts.extend(range(at, box.end))
+        cuts.append(box.end)
+        # Kadane over the segments [cuts[i], cuts[i + 1]).
+        run_value, run_start = 0.0, cuts[0]
+        for left, right in pairwise(cuts):
+            value = prefix[right] - prefix[left]
+            if run_value <= 0:
+                run_value, run_start = value, left
+            else:
+                run_value += value
+            if run_value > 0 and (best is None or run_value > best[0]):
+                best = (run_value, run_start, right, parent)
+    if best is None:
+        return None
+    value, start, end, parent = best
+    return _Element(tag=elements[parent].tag, start=start, end=end, parent=parent)
 
 
 def _compact(text: str) -> str:

@@ -74,3 +74,56 @@ def test_table_cells_are_joined_by_a_tab_not_by_invented_bars() -> None:
     paragraphs = _extract(html).paragraphs
     assert paragraphs[1:3] == ["类别\t场次\t成交额（万元）", "农产品\t12\t356.8"]
     assert "|" not in "".join(paragraphs)
+
+
+RELATED = "".join(
+    f'<p><a href="/15/0704/{i}.html">{t}</a></p>'
+    for i, t in enumerate(
+        [
+            "沪指3周重挫近30% 券商大佬齐聚证监会",
+            "证监会又出五大招救市 千亿资金输血市场",
+            "航空股：即将迎来航空旺季 业绩向好提升股价",
+            "光伏产业获政策强力扶持 基金掘金相关概念股",
+            "泸州老窖换届新目标遭质疑 少壮派上位面临压力",
+            "海尔不再硬碰硬 与暴风科技抱团战互联网电视",
+        ]
+    )
+)
+SHORT = [
+    "第一财经记者从保监会相关人士处确认，今天下午保监会也就股市相关问题召开会议，具体内容尚未透露。",
+    "不过，近日关于险资护盘传言不断，会议或与险资权益类配置有关。",
+]
+
+
+def test_paragraphs_without_a_wrapper_beside_a_link_box_are_the_text() -> None:
+    # cx-163-70: <div id="endText"><p>…</p><p>…</p><table>客户端</table><div>重点推荐 …links…</div></div>;
+    # every ancestor scored negative and the comment form's "网友评论仅供其表达个人看法，…" won.
+    html = _page(
+        f'<div id="endText"><p>{SHORT[0]}</p><p>{SHORT[1]}</p>'
+        '<table><tr><td><a href="/app">网易财经 会赚钱的客户端：</a></td>'
+        '<td><a href="/xg">网易携手华泰证券 推出“打新神器”：</a></td></tr></table>'
+        f"<div><h1>重点推荐</h1>{RELATED}</div></div>"
+        '<div class="tie-box"><div>跟贴热词：</div><div>文明上网，登录发贴</div>'
+        "<div>网友评论仅供其表达个人看法，并不表明网易立场。</div></div>"
+    )
+    assert _extract(html).paragraphs == SHORT
+
+
+MESSAGES = [
+    "留言人：王先生 留言时间：2015-06-12 "
+    "问：我家小区门口的路灯已经坏了一个多月，晚上出行很不方便，请问该找哪个部门？",
+    "答：您好，您反映的问题已转交城市管理局路灯管理所，预计本周内完成维修，感谢您的监督。",
+]
+FORM = [
+    "为了更好地倾听群众呼声，请您如实填写以下内容，我们将在五个工作日内予以答复。",
+    "请勿发表与留言主题无关的内容，涉及个人隐私的信息请勿填写，谢谢您的配合与支持。",
+]
+
+
+def test_sibling_blocks_under_body_are_joined() -> None:
+    nav = '<div class="top">' + " ".join(f'<a href="/c/{i}/">栏目{i}</a>' for i in range(12)) + "</div>"
+    table = "<table>" + "".join(f"<tr><td>{m}</td></tr>" for m in MESSAGES) + "</table>"
+    form = "<form>" + "".join(f"<p>{f}</p>" for f in FORM) + "</form>"
+    html = _page(f"{nav}{table}{nav}{form}{nav}{nav}")
+    paragraphs = _extract(html).paragraphs
+    assert [p for p in MESSAGES + FORM if p not in paragraphs] == []
