@@ -110,7 +110,11 @@ def test_migration_counts_documents_loaded_before_it(tmp_path: Path, docs: list[
     with open_db(path) as con:
         migrate(con, upto=2)
         for name in ("documents", "sentences"):
-            con.register("rows", batch.tables[name])
+            # Only the columns version 2 has: later versions add some at the end (006: documents.gov_*).
+            old = {r[0] for r in con.execute(f"DESCRIBE {name}").fetchall()}
+            con.register(
+                "rows", batch.tables[name].select([c for c in batch.tables[name].column_names if c in old])
+            )
             con.execute(f"INSERT INTO {name} BY NAME SELECT * FROM rows")
             con.unregister("rows")
         migrate(con)
