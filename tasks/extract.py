@@ -432,6 +432,8 @@ def is_meta_line(text: str) -> bool:
         return False
     if R.META_LINE_START_RE.match(text) is not None or len(R.META_LABEL_RE.findall(text)) >= 2:
         return True
+    if R.CREDIT_LINE_START_RE.match(text) is not None or len(R.CREDIT_PAIR_RE.findall(text)) >= 2:
+        return True
     return is_byline_line(text)
 
 
@@ -444,7 +446,23 @@ def is_byline_line(text: str) -> bool:
         len(text) <= R.DATE_LINE_MAX_CHARS
         and R.DATE_RE.search(text) is not None
         and R.BYLINE_WORD_RE.search(text) is not None
+        and not is_full_sentence(text)
     )
+
+
+def is_full_sentence(text: str) -> bool:
+    """A line that is a sentence of its own: it ends with 。！？ and, without its dates, still holds
+    FULL_SENTENCE_MIN_CJK Chinese characters.
+
+    Keeps a notice or maintenance banner with a bracketed date ("【2024-03-29】本站将于今晚22:00进行系统升级，
+    届时暂停更新，敬请谅解。") from reading as a dated byline, which ended a long article after a few lines
+    (`is_next_post_line`). Real bylines are label-value runs without a closing 。. Misses bylines that do end
+    in a full stop ("本文发布于2024年3月29日，作者张三。" is taken for a sentence and kept).
+    """
+    if R.FULL_SENTENCE_END_RE.search(text) is None:
+        return False
+    rest = R.DATE_RE.sub("", text)
+    return sum(1 for ch in rest if "\u4e00" <= ch <= "\u9fff") >= R.FULL_SENTENCE_MIN_CJK
 
 
 def is_counter_line(text: str) -> bool:
@@ -515,8 +533,25 @@ def is_attachment_line(text: str) -> bool:
 
 
 def is_link_list_line(line: _Line) -> bool:
-    """Lines that are mostly link text: menus, related-article items, tag clouds, pagination."""
-    return line.link_chars > R.LINK_DENSITY_MAX * line.chars and not is_attachment_line(line.text)
+    """Lines that are mostly link text: menus, related-article items, tag clouds, pagination; and
+    related-news items of a linked headline and an unlinked date (`is_dated_link_item`)."""
+    if line.link_chars > R.LINK_DENSITY_MAX * line.chars:
+        return not is_attachment_line(line.text)
+    return line.link_chars >= R.LINK_TITLE_MIN_CHARS and is_dated_link_item(line)
+
+
+def is_dated_link_item(line: _Line) -> bool:
+    """A related-news item "<a>刘姝威的尴尬</a> 2015/07/01": a linked headline and its date, no sentence.
+
+    The date makes up half the line, so link density alone (0.3-0.5) kept such lists; without the date
+    the line is all link. Only short lines without a sentence end count (DATED_ITEM_MAX_CHARS), so
+    "2024年3月29日，<a>市政府</a>召开常务会议。" stays. Misses items whose unlinked part is a source or a
+    summary rather than a date.
+    """
+    if line.chars > R.DATED_ITEM_MAX_CHARS or R.FULL_SENTENCE_END_RE.search(line.text) or "。" in line.text:
+        return False
+    found = R.DATE_RE.search(line.text) or R.YEARLESS_DATE_RE.search(line.text)
+    return found is not None and line.link_chars > R.LINK_DENSITY_MAX * (line.chars - visible_len(found[0]))
 
 
 def _is_boilerplate_line(line: _Line, text: str) -> bool:
@@ -702,8 +737,23 @@ def _is_title_line(text: str, title_key: str) -> bool:
 
 
 def is_tail_marker(text: str) -> bool:
-    """A short heading that opens what follows an article: 相关文章, 网友评论, 3条评论, 上一篇, 热词搜索 …"""
-    return len(text) <= R.TAIL_MARKER_MAX_CHARS and R.TAIL_MARKER_RE.match(text) is not None
+    """A short heading that opens what follows an article: 相关文章, 网友评论, 3条评论, 上一篇, 热词搜索 …,
+    or one of their synonyms standing alone on its line (`is_related_heading`)."""
+    return len(text) <= R.TAIL_MARKER_MAX_CHARS and (
+        R.TAIL_MARKER_RE.match(text) is not None or is_related_heading(text)
+    )
+
+
+def is_related_heading(text: str) -> bool:
+    """A heading over a related-news box worded as a synonym of 相关新闻: 重点推荐, 相关报道, 往期回顾,
+    大家都在看.
+
+    Catches the 163.com box "重点推荐 / 证券要闻 / 行业动态 / 公司新闻" whose links were dropped but whose
+    unlinked section names stayed as the text's last lines. The words also start ordinary sentences
+    ("相关报道称，……"), so only a whole heading line counts (RELATED_HEADING_RE). Misses headings
+    worded otherwise ("你还想看") and a box without a heading (its link lines are dropped one by one).
+    """
+    return R.RELATED_HEADING_RE.match(text) is not None
 
 
 def is_next_post_line(text: str) -> bool:
@@ -732,7 +782,8 @@ def is_mid_article_box(lines: list[_Line], index: int, end: int) -> bool:
     whose items are plain text (they read as a list of short lines and stay) and knowingly cuts an article
     whose continuation after the box is a single line shorter than MID_BOX_MIN_PROSE_AFTER.
     """
-    if R.RELATED_BOX_MARKER_RE.match(lines[index].text.strip("\xa0\u3000 ")) is None:
+    marker = lines[index].text.strip("\xa0\u3000 ")
+    if R.RELATED_BOX_MARKER_RE.match(marker) is None and not is_related_heading(marker):
         return False
     after = index + 1
     while after < end and after - index <= R.MID_BOX_MAX_LINES and _is_boilerplate(lines[after]):
@@ -795,16 +846,111 @@ def _main_lines(walker: _Walker, box: _Element, title: str) -> tuple[list[_Line]
         kept.append(line)
         if R.PROSE_PUNCT_RE.search(text) is not None:
             prose_chars += line.chars
-    while kept and is_edge_note(kept[0].text):
-        kept.pop(0)
-    while kept and is_edge_note(kept[-1].text):
-        kept.pop()
-    return kept, end
+    return _trimmed_edges(kept), end
+
+
+def _trimmed_edges(kept: list[_Line]) -> list[_Line]:
+    """`kept` without the notes at its edges: leading ones (`is_head_note`, `is_edge_note`) one by one, then
+    a closing notice block (`trailing_notice_start`) and trailing notes (`is_foot_note`, `is_edge_note`),
+    until neither end changes."""
+    start, end = 0, len(kept)
+    while start < end and (is_edge_note(kept[start].text) or is_head_note(kept[start].text)):
+        start += 1
+    while start < end:
+        cut = trailing_notice_start([ln.text for ln in kept[start:end]])
+        if cut is not None:
+            end = start + cut
+        elif is_edge_note(kept[end - 1].text) or is_foot_note(kept[end - 1].text):
+            end -= 1
+        else:
+            break
+    return kept[start:end]
 
 
 def is_edge_note(text: str) -> bool:
-    """A note at the very start or end of an article that is not text: provenance or a reprint notice."""
-    return is_provenance_line(text) or is_reprint_notice(text)
+    """A note at the very start or end of an article that is not text: provenance, a reprint notice or a
+    disclaimer (`is_disclaimer`)."""
+    return is_provenance_line(text) or is_reprint_notice(text) or is_disclaimer(text)
+
+
+def is_disclaimer(text: str) -> bool:
+    """A short disclaimer: "本文仅为作者观点，不代表网易立场。", "免责声明：本文来自腾讯新闻客户端
+    自媒体，不代表腾讯网的观点和立场。". Asked of the text's edges only, like `is_reprint_notice`, so a quoted
+    "不代表公司立场" inside the article stays. Misses disclaimers longer than REPRINT_NOTICE_MAX_CHARS
+    (those are `trailing_notice_start`'s when a heading or clause marks them)."""
+    text = text.strip("\xa0\u3000 ")
+    return len(text) <= R.REPRINT_NOTICE_MAX_CHARS and R.DISCLAIMER_RE.search(text) is not None
+
+
+def is_head_note(text: str) -> bool:
+    """A line at the top of the text that is the site's, not the author's: a summary or editor's note
+    ("[摘要：……]", "编者按：……") or a date widget's fragments ("2019", "09/07", "19:02"; a whole date stays).
+
+    163.com column pages open with a bracketed 摘要 that repeats the article's points, before the 原标题 line.
+    Only leading lines are asked, so a "摘要：" section inside a report stays. Knowingly drops an
+    editor's note that a reader might count as part of the piece.
+    """
+    text = text.strip("\xa0\u3000 ")
+    if R.SUMMARY_LINE_RE.match(text) is not None:
+        return True
+    # A whole date ("2012年6月24日") above a speech is its date, not a widget's fragment.
+    return R.DATE_FRAGMENT_RE.match(text) is not None and R.DATE_RE.search(text) is None
+
+
+def is_foot_note(text: str) -> bool:
+    """A line at the end of the text about its author: a bio ("作者为科技商业观察家，……") or an unlabelled
+    reporter line ("扬子晚报记者 张楠", "（记者 王某 通讯员 李某）").
+
+    Only trailing lines are asked; a bio sentence inside the text stays. Misses bios that do not start with
+    作者 ("张三，某某大学教授。") and reporter lines with more than a name after the word.
+    """
+    text = text.strip("\xa0\u3000 ")
+    return (len(text) <= R.AUTHOR_BIO_MAX_CHARS and R.AUTHOR_BIO_RE.match(text) is not None) or (
+        len(text) <= R.REPORTER_LINE_MAX_CHARS and R.REPORTER_LINE_RE.match(text) is not None
+    )
+
+
+def trailing_notice_start(texts: list[str]) -> int | None:
+    """Where a site's closing legal or copyright notice of several lines begins in `texts` (the text's
+    lines), or None.
+
+    Catches a block after the article such as "特别声明 / 本文为政务等机构在澎湃新闻上传并发布，仅代表该机构
+    观点，……" or "免责声明： / 1、本网站所载文章仅代表作者观点…… / 2、如涉及版权问题…… / 联系电话：……": the
+    last NOTICE_BLOCK_MAX_LINES lines are walked back while each is a notice heading, a reprint notice or
+    disclaimer, a numbered clause with a notice word, or a contact line; the block counts only when it holds
+    a heading or a reprint notice/disclaimer and reaches the end of the text. Misses notices run into the
+    last paragraph, and keeps a block whose clauses use none of NOTICE_CLAUSE_WORD_RE's words.
+    """
+    start: int | None = None
+    anchored = False
+    for index in range(len(texts) - 1, max(-1, len(texts) - 1 - R.NOTICE_BLOCK_MAX_LINES), -1):
+        text = texts[index].strip("\xa0\u3000 ")
+        if len(text) > R.NOTICE_LINE_MAX_CHARS:
+            break
+        if R.NOTICE_HEADING_RE.match(text) or is_reprint_notice(text) or is_disclaimer(text):
+            anchored, start = True, index
+        elif (
+            R.NOTICE_CLAUSE_RE.match(text) and R.NOTICE_CLAUSE_WORD_RE.search(text)
+        ) or R.NOTICE_CONTACT_RE.search(text):
+            start = index
+        else:
+            break
+    if not anchored or start is None:
+        return None
+    # A contact line or clause below the anchor belongs to it; above the topmost anchor it may be text.
+    while start < len(texts) and not (
+        R.NOTICE_HEADING_RE.match(texts[start].strip("\xa0\u3000 "))
+        or is_reprint_notice(texts[start])
+        or is_disclaimer(texts[start])
+        or _is_contact_line(texts[start])
+    ):
+        start += 1
+    return start if start > 0 else None
+
+
+def _is_contact_line(text: str) -> bool:
+    """A short line giving an e-mail address or phone number ("发送邮件至zhengwu@thepaper.cn申请加入……")."""
+    return len(text) <= R.REPRINT_NOTICE_MAX_CHARS and R.NOTICE_CONTACT_RE.search(text) is not None
 
 
 def is_reprint_notice(text: str) -> bool:

@@ -116,6 +116,9 @@ LIST_MIN_TEASER_SHARE = 0.5
 TRUNCATED_TEASER_RE = re.compile(r"(?:\.{3}|…{1,2})$")
 # A link line this long is an article title, not a "more" or page-number link.
 LINK_TITLE_MIN_CHARS = 6
+# `is_dated_link_item`: a related-news item (headline link and date) is at most this long; the 163.com
+# 延伸阅读 items run to 30 characters with a 10-character date.
+DATED_ITEM_MAX_CHARS = 60
 # Fewer main-text characters than this (CJK + letters + digits) means "no main text on this page".
 MIN_MAIN_TEXT_CHARS = 20
 
@@ -132,6 +135,14 @@ META_LABEL_RE = re.compile(
 # ("发表于 2023年11月5日 · 阅读(3562)").
 # A date alone stays: it is the date line under a notice's signature.
 BYLINE_WORD_RE = re.compile(r"发布|发表|来源|作者|编辑|阅读|浏览|点击|分类|更新|栏目|评论")
+# Credits written with slashes or bars instead of colons: "编辑|禤志杰", "摄影/张艳  编辑/苏芳" (two pairs on
+# a line, or one at its start, make it a credit line; "图/文" alone in prose does not).
+CREDIT_PAIR_RE = re.compile(
+    r"(?:^|\s)(?:编辑|责编|校对|审核|审校|供稿|撰稿|撰文|摄影|来源|作者|文|图)\s*[/／|｜]\s*[\u4e00-\u9fffA-Za-z]"
+)
+CREDIT_LINE_START_RE = re.compile(
+    r"^(?:编辑|责编|校对|审核|审校|供稿|撰稿|撰文|摄影|来源|作者)\s*[/／|｜]\s*\S"
+)
 # Metadata lines are short; a long paragraph that happens to contain "来源：" is prose.
 META_LINE_MAX_CHARS = 90
 # "发布时间" style lines must start with a label; bare "时间：" only counts when a second label follows.
@@ -169,6 +180,12 @@ WIDGET_LINE_RES = (
     re.compile(
         r"^(?:以下|下面|本文)是?[^。！]{0,20}(?:小编|本站)[^。！]{0,60}(?:整理|收集|搜集|分享|推荐|带来|精选)"
     ),
+    # A WeChat account's follow menu pasted under its articles: "扫描下方二维码解锁更多技能",
+    # "1、回复【社保】查询社保缴纳记录", "看都看完了，点【在看】试试", "点击菜单栏【便民服务】解锁更多服务！".
+    re.compile(r"^\d{1,2}\s*[、.．]\s*回复\s*[【\[「]"),
+    re.compile(r"扫描(?:下方|上方)的?二维码|点\s*[【\[「]?\s*在看|点击菜单栏|点个在看"),
+    # Buttons left alone on their line at the top of an article: font size, follow the author.
+    re.compile(r"^(?:字号|[+＋]?\s*关注|已关注)$"),
     # An ad slot's label ("广告", "推广"), left alone on its line once the ad's image or links are gone.
     re.compile(r"^[\[【（(]?\s*(?:广告|推广|赞助|AD|Ad)\s*[\]】）)]?$"),
     # The button of a collapsed article ("展开阅读全文 ∨"): the collapsed text itself is in the HTML and kept.
@@ -203,6 +220,16 @@ TAIL_MARKER_RE = re.compile(
     r"上一篇|下一篇|分享到)"
 )
 TAIL_MARKER_MAX_CHARS = 80
+# `is_related_heading`: synonyms of 相关新闻 that sites put over the same related or more-news box
+# (重点推荐 on 163.com 2015 pages, 相关报道, 往期回顾 …). Unlike TAIL_MARKER_RE these words also open
+# ordinary sentences ("相关报道称，……", "重点推荐以下三类项目："), so they count only as a whole heading
+# line: the word, optional brackets or a colon, and at most a "更多" link after it.
+RELATED_HEADING_RE = re.compile(
+    r"^[\[【「]?\s*(?:重点推荐|编辑推荐|今日推荐|热点推荐|精彩阅读|相关报道|相关稿件|相关专题|相关资讯|相关内容|"
+    r"相关图集|热门资讯|热点新闻|热门新闻|更多新闻|更多阅读|更多精彩|往期回顾|往期推荐|往期精彩|看了又看|大家都在看)"
+    r"\s*[\]】」]?\s*[:：]?\s*(?:(?:更多|查看更多|MORE)[^，。！？]{0,16}|[>»＞]+)?$",
+    re.IGNORECASE,
+)
 # The tail markers that head a box of related links. 范文 and news sites also put such a box between two
 # paragraphs (`is_mid_article_box`); comment and prev/next markers never sit inside the text.
 RELATED_BOX_MARKER_RE = re.compile(
@@ -246,6 +273,14 @@ COMMENT_NAME_MAX_CHARS = 24
 # thread, so it ends the main text. Below it the byline still belongs to the article's own header (a title
 # with a comma counts as prose, so the threshold must exceed a title's length).
 NEXT_POST_MIN_PROSE_CHARS = 100
+# `is_full_sentence`: a line that, without its dates, still holds this many Chinese characters and ends a
+# sentence (。！？) is a sentence, not a byline, whatever byline words it has: a maintenance banner
+# "【2024-03-29】本站将于今晚22:00进行系统升级，届时暂停更新，敬请谅解。"
+# (25 of its own). Of the 230 lines that read as bylines (short, dated, a byline word) on the dev pages
+# and all 136 saved pages of the two source repositories, none ends in 。！？; 12 is a short clause, above
+# a bare "本站已更新。".
+FULL_SENTENCE_MIN_CJK = 12
+FULL_SENTENCE_END_RE = re.compile(r"[。！？!?][”’\"')）】\]]*$")
 
 # Table-of-contents headings (matched on the line without spaces: "目　　录" -> "目录").
 TOC_HEADING_RE = re.compile(r"^(?:文章目录|本文目录|目录|contents|tableofcontents)[:：]?$", re.IGNORECASE)
@@ -255,10 +290,10 @@ TOC_HEADING_RE = re.compile(r"^(?:文章目录|本文目录|目录|contents|tabl
 # text comes from or who handled it. Not "有删节" alone: "（本文根据会议录音整理，有删节）" describes the
 # document itself and stays with it.
 PROVENANCE_MAX_CHARS = 80
-ORIGINAL_TITLE_RE = re.compile(r"^[（(【\[]?\s*原标题\s*[:：]")
+ORIGINAL_TITLE_RE = re.compile(r"^[（(【\[]?\s*(?:本文)?原标题\s*[:：]")
 BRACKETED_LINE_RE = re.compile(r"^[（(【\[].*[）)】\]]$")
 PROVENANCE_WORD_RE = re.compile(
-    r"稿件|来源|选自|摘自|转自|转载|供稿|审核|审校|原标题|编辑|责编|授权|首发|原载|刊于|刊载"
+    r"稿件|来源|选自|摘自|转自|转载|供稿|审核|审校|原标题|编辑|责编|授权|首发|原载|刊于|刊载|作者|记者|^.文\s*[/／]"
 )
 # Reprint and copyright notices, bracketed or not ("本文经作者授权发布，未经许可不得转载。",
 # "转载请注明出处：……", "版权归原作者所有，如有侵权请联系删除。"): wording that only such notices use,
@@ -269,6 +304,56 @@ REPRINT_NOTICE_RE = re.compile(
     r"^本文(?:经|已获|获)[^。，；]{0,16}授权|^本文(?:转载|转自|来源|来自|摘自|选自)|^(?:文章|内容)(?:来源|转载)于?[:：]"
 )
 REPRINT_NOTICE_MAX_CHARS = 120
+# Disclaimers under an article: "本文仅为作者观点，不代表网易立场。", "免责声明：本文来自腾讯新闻
+# 客户端自媒体，不代表腾讯网的观点和立场。", "……澎湃新闻仅提供信息发布平台。" Same role as a reprint
+# notice (`is_reprint_notice`).
+DISCLAIMER_RE = re.compile(
+    r"不代表[^。；]{0,12}(?:观点|立场|看法)|仅代表[^。；]{0,8}(?:观点|看法|立场)|仅提供信息(?:发布|存储)?(?:平台|空间)?服务?|"
+    r"^(?:免责|版权|法律|特别|郑重|重要)声明\s*[:：]"
+)
+# `trailing_notice_start`: a site's legal or copyright notice after the article, as several lines: a heading
+# (特别声明, 免责声明, 版权声明 …), numbered clauses, contact lines. Only a block at the very end of the text
+# counts, of at most this many lines (gne-thepaper-2: contact line, heading, disclaimer = 3; a portal's
+# 免责声明 heading, three clauses and a contact line = 5) ...
+NOTICE_BLOCK_MAX_LINES = 8
+NOTICE_HEADING_RE = re.compile(
+    r"^[\[【「]?\s*(?:特别|免责|版权|法律|郑重|重要)?声明\s*[\]】」]?\s*[:：]?$|^(?:免责条款|版权说明|版权信息)\s*[:：]?$"
+)
+# ... whose lines are each the heading, a reprint notice or disclaimer, a numbered clause or a contact line
+# (e-mail, phone, "联系我们"), none longer than this (thepaper.cn's disclaimer is 58; room for long clauses).
+NOTICE_LINE_MAX_CHARS = 200
+NOTICE_CONTACT_RE = re.compile(
+    r"[\w.+-]+@[\w-]+\.[\w.]+|(?:电话|热线|邮箱|信箱|传真|E-?mail)\s*[:：]|联系(?:我们|电话|方式)|"
+    r"(?:0\d{2,3}-?)?\d{7,8}",
+    re.IGNORECASE,
+)
+NOTICE_CLAUSE_RE = re.compile(
+    r"^(?:[（(]?[一二三四五六七八九十\d]{1,2}[、.．)）]|第[一二三四五六七八九十]+条)"
+)
+NOTICE_CLAUSE_WORD_RE = re.compile(
+    r"本网|本站|本平台|本号|本公众号|作者|版权|转载|侵权|责任|观点|立场|联系|删除|来源|授权|知识产权|法律"
+)
+
+# Edge lines of the text that are not text (`is_edge_note`), besides provenance and reprint notices:
+# - a summary or editor's note at the top: "[摘要：……]", "【内容提要】……", "编者按：……" (163.com
+#   columns repeat the article's points there; it is the site's, not the author's);
+SUMMARY_LINE_RE = re.compile(
+    r"^[\[【（(]?\s*(?:内容)?(?:摘要|提要|导读|编者按|编者的话)\s*[\]】）)]?\s*[:：]"
+)
+# - an author's bio at the end: "作者为科技商业观察家，……", "作者maomaobear，为百略网旗下原创专栏作者。";
+AUTHOR_BIO_RE = re.compile(
+    r"^[（(]?\s*(?:作者简介\s*[:：]|作者\s*[^，。：:]{0,20}?[，,]?\s*(?:为|系|是|现为|现任|曾任|毕业于))"
+)
+AUTHOR_BIO_MAX_CHARS = 150
+# - an unlabelled reporter line at the end: "扬子晚报记者 张楠", "（记者 王某 通讯员 李某）", "文/张三";
+REPORTER_LINE_RE = re.compile(
+    r"^[（(【\[]?\s*(?:(?:[^\s，。；！？]{0,10}?记者|通讯员|实习生|撰文|文\s*[/／|｜])\s*[\u4e00-\u9fff·]{2,4}\s*)+"
+    r"[）)】\]]?$"
+)
+REPORTER_LINE_MAX_CHARS = 40
+# - date fragments left above the text by a split date widget: "2019", "09/07", "19:02" (top only: a date at
+#   the end is a notice's signature date and stays).
+DATE_FRAGMENT_RE = re.compile(r"^[\d\s/:：.\-年月日]{1,20}$")
 
 # Counters: a short line made only of label-number pairs ("查看: 8526 | 回复: 37", "阅读 1207 在看 12",
 # "12 主题 240 帖子"). Labels are 1-4 Chinese characters; a number before its label needs a space, so
@@ -288,9 +373,11 @@ PHOTO_CREDIT_RE = re.compile(
     r"[\u4e00-\u9fff×·、\s]{1,20}?\s*摄(?:影)?\s*[）)】\]]?$"
 )
 PHOTO_CREDIT_MAX_CHARS = 40
-# Picture sources under a lead picture: "图片来源：视觉中国", "图源：网络", "（图片由受访者提供）".
+# Picture sources under a lead picture: "图片来源：视觉中国", "图源：网络", "（图片由受访者提供）",
+# a bare "资料图".
 IMAGE_SOURCE_RE = re.compile(
-    r"^[（(【\[]?\s*(?:(?:图片|配图|题图|封面图?)\s*(?:来源|来自|提供|出处)|图源|图片由\S{1,12}提供)\s*[:：]?"
+    r"^[（(【\[]?\s*(?:(?:图片|配图|题图|封面图?)\s*(?:来源|来自|提供|出处)|图源|图片由\S{1,12}提供|"
+    r"(?:资料|网络)(?:图|照)片?\s*[）)】\]]?$)\s*[:：]?"
 )
 # "附件：2024年度重点任务清单" inside a government document names its attachment; the name is often a download
 # link, which must not make the line read as a link list.

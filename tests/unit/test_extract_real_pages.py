@@ -6,7 +6,21 @@ with real Chinese text, and on the negative case it must not change.
 
 from __future__ import annotations
 
-from wenji.tasks.extract import Extracted, NoMainText, extract_html, extract_or_reason
+import pytest
+
+from wenji.tasks.extract import (
+    Extracted,
+    NoMainText,
+    extract_html,
+    extract_or_reason,
+    is_byline_line,
+    is_disclaimer,
+    is_foot_note,
+    is_full_sentence,
+    is_head_note,
+    is_related_heading,
+    trailing_notice_start,
+)
 
 BODY = [
     "2020年，因为疫情影响，各地政府的首要任务就是助力企业复工复产，而直播带货成为各地推动消费的新方式。",
@@ -127,3 +141,121 @@ def test_sibling_blocks_under_body_are_joined() -> None:
     html = _page(f"{nav}{table}{nav}{form}{nav}{nav}")
     paragraphs = _extract(html).paragraphs
     assert [p for p in MESSAGES + FORM if p not in paragraphs] == []
+
+
+# Class 6: a full sentence with a date and a byline word is a banner, not the next post's byline.
+BANNER = "【2024-03-29】本站将于今晚22:00进行系统升级，届时暂停更新，敬请谅解。"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (BANNER, True),
+        ("（2015年7月3日更新）本文数据已根据国家统计局最新公布的结果作了修订，特此说明。", True),
+        ("发表于 2024-5-12 20:45:10 | 只看该作者", False),
+        ("2024-03-20 16:42:31 来源：新华社", False),
+        ("本站已更新。", False),  # too short to be a sentence of its own
+    ],
+)
+def test_full_sentence(text: str, expected: bool) -> None:
+    assert is_full_sentence(text) is expected
+    assert is_byline_line(text) is (not expected and is_byline_line(text))
+
+
+def test_a_dated_banner_after_the_lead_does_not_end_a_long_article() -> None:
+    html = _page(
+        f"<div class='article'><p>{BODY[0]}</p><p>{BANNER}</p><p>{BODY[1]}</p><p>{BODY[2]}</p></div>"
+    )
+    paragraphs = _extract(html).paragraphs
+    assert [p for p in BODY if p not in paragraphs] == []
+    # the next post's dated byline still ends a forum post's text
+    reply = "<p>沙发 发表于 2024-5-12 20:45</p><p>楼主说得好，我们这里也在做直播带货，效果很不错。</p>"
+    html = _page("<div>" + "".join(f"<p>{p}</p>" for p in BODY) + f"{reply}</div>")
+    assert _extract(html).paragraphs == BODY
+
+
+# Class 7: a multi-line legal notice after the article (gne-thepaper-2: 特别声明 + disclaimer + contact line).
+THEPAPER_NOTICE = [
+    "发送邮件至zhengwu@thepaper.cn申请加入澎湃政务号或媒体团",
+    "特别声明",
+    "本文为政务等机构在澎湃新闻上传并发布，仅代表该机构观点，不代表澎湃新闻的观点或立场，澎湃新闻仅提供信息发布平台。",
+]
+PORTAL_NOTICE = [
+    "免责声明：",
+    "1、本网站所载文章仅代表作者本人观点，不代表本站立场，仅供参考。",
+    "2、凡注明“来源：某某日报”的作品，均转载自其他媒体，转载目的在于传递更多信息，并不代表本网赞同其观点。",
+    "3、如因作品内容、版权和其它问题需要同本网联系的，请在30日内进行。",
+    "联系电话：0571-85100000  邮箱：news@example.com.cn",
+]
+
+
+@pytest.mark.parametrize("notice", [THEPAPER_NOTICE, PORTAL_NOTICE])
+def test_a_closing_notice_block_is_not_text(notice: list[str]) -> None:
+    assert trailing_notice_start(BODY + notice) == len(BODY)
+    html = _page("<div class='article'>" + "".join(f"<p>{p}</p>" for p in BODY + notice) + "</div>")
+    assert _extract(html).paragraphs == BODY
+
+
+def test_numbered_steps_and_a_contact_line_without_a_notice_stay() -> None:
+    # A notice's own closing lines: numbered steps and its contact line are the document.
+    steps = [
+        "一、请各单位于4月10日前报送本单位联系人名单，逾期视为放弃。",
+        "二、报送材料须加盖单位公章，并对材料的真实性负责。",
+        "联系人：王某某，联系电话：0571-87054321。",
+    ]
+    assert trailing_notice_start(BODY + steps) is None
+    html = _page("<div class='article'>" + "".join(f"<p>{p}</p>" for p in BODY + steps) + "</div>")
+    assert _extract(html).paragraphs == BODY + steps
+
+
+# Class 8: a related box headed by a synonym of 相关新闻
+# (cx-163-12: 重点推荐 / 证券要闻 / 行业动态 / 公司新闻).
+@pytest.mark.parametrize("heading", ["重点推荐", "【相关报道】", "往期回顾：", "大家都在看 更多>>"])
+def test_related_heading_synonyms_end_the_text(heading: str) -> None:
+    assert is_related_heading(heading)
+    html = _page(
+        "<div id='endText'>"
+        + "".join(f"<p>{p}</p>" for p in BODY)
+        + f"<h1>{heading}</h1><p><b>证券要闻</b></p><p>{RELATED[:60]}</p><p><b>公司新闻</b></p></div>"
+    )
+    assert _extract(html).paragraphs == BODY
+
+
+def test_a_sentence_starting_with_a_synonym_is_not_a_heading() -> None:
+    assert not is_related_heading("相关报道称，长春市商务局联合电商平台举办直播月活动。")
+    assert not is_related_heading("重点推荐以下三类农产品：")
+
+
+def test_a_headline_link_with_its_date_is_a_link_item() -> None:
+    items = "".join(
+        f'<li><a href="/15/07/0{i}.html">{t}</a> <span class="time">2015/07/0{i}</span></li>'
+        for i, t in enumerate(
+            ["刘姝威的尴尬", "乐视回应刘姝威：你落后时代了", "刘姝威第三次发文质疑乐视网"], 1
+        )
+    )
+    dated = "2024年3月29日，<a href='/gov/'>长春市人民政府</a>召开常务会议，研究部署直播月活动。"
+    html = _page(
+        "<div class='article'>"
+        + "".join(f"<p>{p}</p>" for p in BODY)
+        + f"<p>{dated}</p><ul>{items}</ul></div>"
+    )
+    paragraphs = _extract(html).paragraphs
+    assert paragraphs == [*BODY, "2024年3月29日，长春市人民政府召开常务会议，研究部署直播月活动。"]
+
+
+# Class 9: the site's lines at the edges of the text (cx-163-30, cx-163-4, gne-qq, gne-thepaper-2).
+def test_summary_original_title_bio_and_reporter_lines_at_the_edges_are_not_text() -> None:
+    head = [
+        "[摘要：刷单泛滥背后，是Uber产品的本土化危机，也是Google、亚马逊、特斯拉们在中国遇到的共同难题。]",
+        "原标题：[亦观察] No.553 刷单是Uber中国的第一个危机？",
+    ]
+    foot = [
+        "本文为金错刀授权网易财经《亦观察》专栏发布，转载请注明出处。本文仅代表作者观点，不代表网易立场。",
+        "作者为科技商业观察家，“微创新”提出者，《微革命》作者。",
+    ]
+    html = _page("<div class='article'>" + "".join(f"<p>{p}</p>" for p in head + BODY + foot) + "</div>")
+    assert _extract(html).paragraphs == BODY
+    assert is_foot_note("扬子晚报记者 张楠") and is_foot_note("（记者 王某某 通讯员 李某）")
+    assert is_disclaimer("免责声明：本文来自腾讯新闻客户端自媒体，不代表腾讯网的观点和立场。")
+    assert is_head_note("09/07") and not is_head_note("2012年6月24日")  # a speech's date stays
+    assert not is_foot_note("作者在文中指出，直播带货要与本地产业结合。")
