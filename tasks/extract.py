@@ -1309,7 +1309,12 @@ def extract_or_reason(html: str, url: str, site_rules: tuple[SiteRule, ...] = ()
     title_node = tree.css_first("title")
     html_title = _WS_RE.sub(" ", title_node.text() if title_node else "").strip()
     _, title_site = split_title(html_title)
-    site_name = metas.get("og:site_name") or metas.get("application-name") or title_site
+    site_name = (
+        metas.get("og:site_name")
+        or metas.get("application-name")
+        or title_site
+        or footer_site_name(walker.lines)
+    )
     headings = [ln.text for ln in walker.lines if ln.heading and not ln.boiler]
     title = choose_title(html_title, metas.get("og:title"), headings, site_name)
     title = pick.title if pick and pick.title else title
@@ -1356,6 +1361,29 @@ def extract_or_reason(html: str, url: str, site_rules: tuple[SiteRule, ...] = ()
     )
     site_rule = "" if pick is None else "applied" if pick.content else "missed"
     return Extracted(meta=meta, paragraphs=paragraphs, site_rule=site_rule)
+
+
+def footer_site_name(lines: list[_Line]) -> str | None:
+    """The site's name from its footer: "主办单位：××省人民政府办公厅", "江城日报社主办", "版权所有：某某县
+    人民政府", "© 2024 新经观察 版权所有", "某市文明网 版权所有"; None when the last FOOTER_MAX_LINES lines
+    hold none.
+
+    Asked only when no meta tag and no title suffix names the site (many government pages title a notice
+    with its bare name). The organiser (主办) wins over the copyright holder, as it is the site's owner.
+    Needs two Chinese characters in the name, so "Copyright © 2024 XINHUANET.com" gives none; misses names
+    written after "版权所有" with no separator before the next word.
+    """
+    tail = [ln.text for ln in lines[-R.FOOTER_MAX_LINES :]]
+    for pattern in R.FOOTER_SITE_RES:
+        for text in reversed(tail):
+            found = pattern.search(text)
+            if (
+                found
+                and len(CJK_CHAR_RE.findall(found["name"])) >= 2
+                and R.FOOTER_NOT_A_NAME_RE.search(found["name"]) is None
+            ):
+                return found["name"]
+    return None
 
 
 def _has_main_text(paragraphs: list[str]) -> bool:

@@ -624,3 +624,26 @@ GOV_INFO_LINE_MAX_CHARS = 200
 # or `<dt>`): the label search is a regex of 30 alternatives, not to be run on every paragraph.
 GOV_INFO_BARE_LABEL_MAX_CHARS = 8
 GOV_INFO_DATE_RE = re.compile(r"(\d{4})\s*[年\-/.]\s*(\d{1,2})\s*[月\-/.]\s*(\d{1,2})")
+
+# `footer_site_name`: the site's name from its footer when no meta tag and no title suffix gives one. Only the
+# last FOOTER_MAX_LINES lines of the page are read (the dev pages' footers are 1-6 lines) ...
+FOOTER_MAX_LINES = 15
+# ... a name is 2-30 characters of Chinese, letters, digits, ×, brackets, ending before a separator or the
+# next footer label ...
+_SITE = r"(?P<name>(?!未经|Copyright|版权)[\u4e00-\u9fff×A-Za-z0-9（）()·]{2,30}?)"
+_SITE_END = (
+    r"(?=\s|$|[，,。|｜;；]|主办|承办|协办|技术支持|地址|电话|邮编|联系|Copyright|©|"
+    r"[A-Za-z\u4e00-\u9fff]?ICP|备案|未经|版权)"
+)
+# ... tried in this order, the organiser before the copyright holder: "主办单位：××省人民政府办公厅",
+# "江城日报社主办", "版权所有：某某县人民政府", "© 2024 新经观察 版权所有", "某市文明网 版权所有".
+# A "name" with one of these words is the next footer item, not a name ("版权所有 京ICP证040123号",
+# "版权所有 复制必究").
+FOOTER_NOT_A_NAME_RE = re.compile(r"ICP|备案|网安备|复制|转载|镜像|必究|授权|保留")
+FOOTER_SITE_RES = (
+    re.compile(rf"(?:主办单位|主办)\s*[:：]\s*{_SITE}{_SITE_END}"),
+    re.compile(rf"(?:^|\s){_SITE}\s*主办{_SITE_END}"),
+    re.compile(rf"(?:版权所有|制作单位)\s*[:：]?\s*(?:©\s*)?{_SITE}{_SITE_END}"),
+    re.compile(rf"(?:©|Copyright|\(c\))\s*(?:\d{{4}}(?:\s*[-–]\s*\d{{4}})?)?\s*{_SITE}\s*版权所有", re.I),
+    re.compile(rf"(?:^|\s){_SITE}\s*版权所有"),
+)

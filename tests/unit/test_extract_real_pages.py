@@ -259,3 +259,34 @@ def test_summary_original_title_bio_and_reporter_lines_at_the_edges_are_not_text
     assert is_disclaimer("免责声明：本文来自腾讯新闻客户端自媒体，不代表腾讯网的观点和立场。")
     assert is_head_note("09/07") and not is_head_note("2012年6月24日")  # a speech's date stays
     assert not is_foot_note("作者在文中指出，直播带货要与本地产业结合。")
+
+
+# site_name from the footer when neither a meta tag nor the title names the site.
+@pytest.mark.parametrize(
+    ("footer", "name"),
+    [
+        ("主办单位：××省人民政府办公厅　　承办单位：××省大数据发展管理局", "××省人民政府办公厅"),
+        ("江城日报社主办 版权所有 未经授权禁止转载 鄂ICP备05001234号", "江城日报社"),
+        ("Copyright © 2003-2024 某某网 版权所有 京ICP证040123号 京公网安备11010502012345号", "某某网"),
+        ("版权所有：某某县人民政府　技术支持：某某网络公司", "某某县人民政府"),
+        ("Copyright © 2000-2024 XINHUANET.com All Rights Reserved.", None),
+        ("版权所有 复制必究", None),
+    ],
+)
+def test_site_name_from_the_footer(footer: str, name: str | None) -> None:
+    html = (
+        "<html><head><title>关于做好2024年春节期间安全生产工作的通知</title></head><body>"
+        "<div class='article'>"
+        + "".join(f"<p>{p}</p>" for p in BODY)
+        + f"</div><div>{footer}</div></body></html>"
+    )
+    assert _extract(html).meta.site_name == name
+
+
+def test_a_meta_site_name_wins_over_the_footer() -> None:
+    html = (
+        '<html><head><meta property="og:site_name" content="凤凰网"><title>长春市的新经济之路</title></head>'
+        "<body><div class='article'>" + "".join(f"<p>{p}</p>" for p in BODY) + "</div>"
+        "<div>主办单位：长春市商务局</div></body></html>"
+    )
+    assert _extract(html).meta.site_name == "凤凰网"
