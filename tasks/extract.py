@@ -1044,6 +1044,10 @@ def choose_title(html_title: str, og_title: str | None, headings: list[str], sit
     disagree completely (then the `<title>` wins).
     """
     base, _ = split_title(og_title or html_title)
+    # A site name after a plain space ("……技能大赛 湖南省中医药研究院附属医院") is no separator that
+    # split_title knows; the site name found elsewhere (meta, footer) removes it.
+    if site_name and len(base) > len(site_name) and base.endswith(site_name):
+        base = base[: -len(site_name)].rstrip(" -_|｜·\u3000")
     compact_base = _compact(base)
     for heading in headings:
         text = _WS_RE.sub(" ", heading).strip()

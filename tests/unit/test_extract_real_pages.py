@@ -290,3 +290,17 @@ def test_a_meta_site_name_wins_over_the_footer() -> None:
         "<div>主办单位：长春市商务局</div></body></html>"
     )
     assert _extract(html).meta.site_name == "凤凰网"
+
+
+def test_a_site_name_after_a_space_leaves_the_title_and_its_repeat_in_the_text() -> None:
+    # gne-zyyfy-1: <title>【不忘初心 牢记使命】我院……技能大赛 湖南省中医药研究院附属医院</title>, the name
+    # known from the footer; the title line in the text was kept as a paragraph.
+    title = "【不忘初心 牢记使命】我院医技药剂党支部举办2019年中药、药学理论知识与专业技能大赛"
+    html = (
+        f"<html><head><title>{title} 湖南省中医药研究院附属医院</title></head><body>"
+        f"<div class='article'><p>{title}</p>" + "".join(f"<p>{p}</p>" for p in BODY) + "</div>"
+        "<div>版权所有：湖南省中医药研究院附属医院 湘ICP备05001234号</div></body></html>"
+    )
+    found = _extract(html)
+    assert (found.meta.title, found.meta.site_name) == (title, "湖南省中医药研究院附属医院")
+    assert found.paragraphs == BODY
