@@ -182,7 +182,12 @@ def load_settings(path: str | Path | None = None, **overrides: Any) -> Settings:
         except tomllib.TOMLDecodeError as e:
             raise SettingsError(f"config file {p} is not valid TOML: {e}") from None
         settings = _build(Settings, data)
-        settings = replace(settings, db_path=confined_path(settings.db_path, settings.data_dir, "db_path"))
+        # Relative to the file, not to wherever the command runs: a scheduled job, `wenji serve` and a
+        # prefect worker each start in a folder of their own, and must all write the same database.
+        data_dir = str(p.parent / settings.data_dir)
+        db_path = confined_path(settings.db_path, data_dir, "db_path")
+        sources = tuple(_from_config_folder(source, p.parent) for source in settings.sources)
+        settings = replace(settings, data_dir=data_dir, db_path=db_path, sources=sources)
     given = {k: v for k, v in overrides.items() if v is not None}
     if given:
         settings = replace(
@@ -194,6 +199,14 @@ def load_settings(path: str | Path | None = None, **overrides: Any) -> Settings:
         raise SettingsError("workers: expected at least 1 worker process")
     _check_schedule(settings)
     return settings
+
+
+def _from_config_folder(source: str, folder: Path) -> str:
+    """A source as the config file means it: a relative folder or file is relative to the file's folder;
+    URLs are left alone."""
+    if "://" in source or Path(source).is_absolute():
+        return source
+    return str(folder / source)
 
 
 def confined_path(path: str, data_dir: str, key: str) -> str:
