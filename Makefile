@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench bench-large bench-queries bench-extraction bench-extraction-holdout bench-segmentation chromium clean
+.PHONY: run test lint bench bench-large bench-slowhost bench-queries bench-extraction bench-extraction-holdout bench-segmentation chromium clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,10 @@ bench: $(STAMP)
 
 bench-large: $(STAMP)
 	$(BIN)/python bench/pipeline.py --sizes 100000 --out bench/results/pipeline-100000.json
+
+# Slow-host scenario (issue 15): 800 pages over 127.0.0.1-4, with and without 8 URLs that never answer.
+bench-slowhost: $(STAMP)
+	$(BIN)/python bench/slowhost.py --sizes 800
 
 # Views, macros and report queries timed over a synthetic 100,000-document corpus (a few minutes).
 bench-queries: $(STAMP)

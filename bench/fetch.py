@@ -18,7 +18,7 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-from wenji.tasks.fetch import fetch_batch
+from wenji.tasks.crawler import fetch_batch
 from wenji.tasks.records import SourceItem
 from wenji.tasks.settings import FetchConfig
 

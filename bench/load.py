@@ -41,7 +41,8 @@ from profile_transform import BENCH_DIR, batches, read_pages
 
 from wenji.tasks import db as dbmod
 from wenji.tasks import load as loader
-from wenji.tasks.load import TABLE_ORDER, BatchTables, RunCounts
+from wenji.tasks.load import TABLE_ORDER, BatchTables
+from wenji.tasks.runstats import RunStats
 from wenji.tasks.settings import Settings
 from wenji.tasks.transform import init_worker, transform_batch
 
@@ -171,7 +172,7 @@ def load_all(
                 wall, cpu = time.perf_counter() - w0, time.process_time() - c0
                 rows = {name: b.rows(name) for name in TABLE_ORDER}
                 loads.append({"wall": wall, "cpu": cpu, "rows": rows, "seconds": dict(seconds)})
-        loader.finish_run(db_path, "bench", RunCounts(), "done", 0.0)
+        loader.finish_run(db_path, "bench", RunStats(), "done", 0.0)
     return {"loads": loads, "releases": releases, "cpu_all": time.process_time() - c_all}
 
 

@@ -44,7 +44,7 @@ JIEBA_SAMPLE_CHARS = 1_000_000
 JIEBA_ROUNDS = 3
 RSS_POLL_SECONDS = 0.25
 PREFECT_PROBE_TASKS = 40  # no-op task runs timed to price one task run
-TASKS_PER_BATCH = 3  # fetch (and skip unchanged), transform, load
+TASKS_PER_BATCH = 2  # transform, load (the crawl runs in the fetch process, not as tasks)
 CORPUS_TASKS = 3  # resolve, find-duplicates, term-stats
 
 SERVER = """

@@ -25,9 +25,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from wenji.tasks import enrich
+from wenji.tasks.crawler import fetch_batch
 from wenji.tasks.enrich import enrich_all
 from wenji.tasks.extract import extract_batch
-from wenji.tasks.fetch import fetch_batch
 from wenji.tasks.records import Doc, SourceItem
 from wenji.tasks.segment import Segmenter, get_segmenter, segment_batch
 from wenji.tasks.settings import EnrichConfig, FetchConfig, SegmentConfig

@@ -43,11 +43,15 @@ def main() -> None:
 def _run_and_report(sources: Sequence[str] | None, settings: Settings, since: datetime | None = None) -> None:
     """Run the flow over `sources` (with None: reprocess the stored pages) and print the summary."""
     from wenji.flows.runtime import prefect_backend
+    from wenji.tasks.db import RunLockedError
 
     with prefect_backend():
         from wenji.flows.etl import run_etl, run_reprocess, summary_markdown
 
-        summary = run_etl(sources, settings) if sources is not None else run_reprocess(settings, since)
+        try:
+            summary = run_etl(sources, settings) if sources is not None else run_reprocess(settings, since)
+        except RunLockedError as e:
+            raise click.ClickException(str(e)) from None
     click.echo("")
     click.echo(summary_markdown(summary))
     if summary.counts.errors:
@@ -89,6 +93,13 @@ def _run_and_report(sources: Sequence[str] | None, settings: Settings, since: da
     metavar="tcp://HOST:PORT",
     help="Run the CPU-bound steps on this Dask scheduler (needs wenji[dask]); the DB writes stay here.",
 )
+@click.option(
+    "--wait",
+    "writer_wait",
+    type=click.FloatRange(min=0),
+    metavar="SECONDS",
+    help="If another run writes the same database, wait up to SECONDS for it (default 0: stop at once).",
+)
 def run(
     sources: tuple[str, ...],
     db_path: str | None,
@@ -105,6 +116,7 @@ def run(
     exclude: tuple[str, ...],
     any_site: bool | None,
     dask_address: str | None,
+    writer_wait: float | None,
 ) -> None:
     """Run the ETL flow over SOURCES: page URLs, sitemap URLs, files of URLs, or folders of saved pages.
 
@@ -120,6 +132,7 @@ def run(
         workers=workers,
         resume=resume,
         dask_address=dask_address,
+        writer_wait=writer_wait,
     )
     sources = sources or settings.sources
     if not sources:
@@ -383,8 +396,8 @@ def extract(files: tuple[str, ...], fmt: str, config: str | None) -> None:
     A page's URL is the one it states (canonical link, og:url), else its file:// URL; site rules from
     --config match that URL's host.
     """
+    from wenji.tasks.crawler import fetch_batch
     from wenji.tasks.extract import extract_batch
-    from wenji.tasks.fetch import fetch_batch
     from wenji.tasks.records import SourceItem
     from wenji.tasks.sources import CANONICAL_SCAN_BYTES, recovered_url
 

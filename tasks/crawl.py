@@ -19,7 +19,7 @@ from urllib.parse import urljoin, urlsplit
 
 from selectolax.lexbor import LexborHTMLParser
 
-from wenji.tasks.fetch import fetch_batch
+from wenji.tasks.crawler import fetch_batch
 from wenji.tasks.records import Page, SourceItem, StepResult
 from wenji.tasks.settings import CrawlConfig, FetchConfig
 from wenji.tasks.sources import is_page_url_spec, resolve_sources

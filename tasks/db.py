@@ -7,16 +7,17 @@ locked out for the whole run.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
 import re
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
@@ -102,6 +103,67 @@ def describe_holder(db_path: str | Path) -> str:
             "is no longer running"
         )
     return f"wenji run {run_id} (pid {pid}), started at {started}"
+
+
+class RunLockedError(RuntimeError):
+    """Another wenji run writes the same database, and did not finish within the wait."""
+
+
+# How often a run waiting for another run's writer lock looks again.
+WRITER_LOCK_POLL_SECONDS = 0.5
+
+
+def writer_lock_path(db_path: str | Path) -> Path:
+    return Path(f"{db_path}.lock")
+
+
+@contextmanager
+def writer_lock(
+    db_path: str | Path,
+    run_id: str,
+    wait_seconds: float = 0.0,
+    on_wait: Callable[[str], None] | None = None,
+) -> Iterator[None]:
+    """Hold the writer lock of `db_path` for a whole run: one wenji run writes a database at a time.
+
+    DuckDB's own lock is let go every few seconds for readers (see `holding`), so between two batches a
+    second run could get in and process the same pages beside the first. An advisory lock on
+    `<db>.lock` (flock: the kernel drops it when the holder dies, even by kill -9) keeps runs apart,
+    and the run marker says who holds it. A second run waits up to `wait_seconds`, telling `on_wait`
+    once who holds the file, then raises RunLockedError. Readers don't take it.
+    """
+    path = writer_lock_path(db_path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle = open(path, "a+")  # noqa: SIM115 - held open for the whole run, closed in `finally`
+    try:
+        deadline = time.monotonic() + wait_seconds
+        told = False
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise RunLockedError(
+                        f"{db_path} is being written by {describe_holder(db_path)}; "
+                        + (f"waited {wait_seconds:.0f} s. " if wait_seconds else "")
+                        + "Wait for it to finish, or pass --wait SECONDS to queue behind it."
+                    ) from None
+                if not told and on_wait is not None:
+                    on_wait(
+                        f"{db_path} is being written by {describe_holder(db_path)}; waiting up to "
+                        f"{wait_seconds:.0f} s for it to finish"
+                    )
+                    told = True
+                time.sleep(WRITER_LOCK_POLL_SECONDS)
+        write_run_marker(db_path, run_id, datetime.now(UTC))
+        try:
+            yield
+        finally:
+            remove_run_marker(db_path, run_id)
+            fcntl.flock(handle, fcntl.LOCK_UN)
+    finally:
+        handle.close()
 
 
 # DuckDB's default limit is 80% of RAM. The corpus steps (term_stats groups every stored word count) grew
@@ -255,6 +317,19 @@ def open_db(
             con.close()
 
 
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """BEGIN … COMMIT around the block, ROLLBACK if it raises (also on KeyboardInterrupt): the database
+    is left as it was before the block."""
+    con.execute("BEGIN")
+    try:
+        yield con
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")
+
+
 _VERSION_RE = re.compile(r"^(\d{3})_[a-z0-9_]+\.sql$")
 
 
@@ -290,17 +365,12 @@ def migrate(con: duckdb.DuckDBPyConnection, upto: int | None = None) -> list[str
                     "put schema changes in a new numbered file instead"
                 )
             continue
-        con.execute("BEGIN")
-        try:
+        with transaction(con):
             con.execute(text)
             con.execute(
                 "INSERT INTO schema_version (version, name, checksum) VALUES (?, ?, ?)",
                 [version, name, checksum],
             )
-            con.execute("COMMIT")
-        except Exception:
-            con.execute("ROLLBACK")
-            raise
         done.append(name)
     _load_reference_data(con)
     _create_views_and_macros(con, [text for folder in ("views", "macros") for _, text in _sql_files(folder)])

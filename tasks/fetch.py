@@ -1,19 +1,23 @@
-"""Fetch pages over HTTP (async httpx, one process) or read saved ones from disk, then decode them.
+"""Fetch one page over HTTP (async httpx) or read a saved one from disk, then decode it.
+
+`tasks.crawler` runs many of these at once, host by host; this module is what happens to one URL.
 
 One bad page is one `ErrorRecord`, never an exception. Error kinds (closed set):
 
     stage "fetch":  fetch_http_<status>, fetch_timeout, fetch_connection_error, fetch_invalid_url,
                     fetch_forbidden_address, fetch_redirect_loop, fetch_too_many_redirects,
                     fetch_too_large, fetch_compression_bomb, fetch_bad_compression, fetch_not_html,
-                    fetch_empty, fetch_io_error, fetch_robots_disallowed, fetch_robots_unreachable
+                    fetch_empty, fetch_io_error, fetch_robots_disallowed, fetch_robots_unreachable,
+                    fetch_host_unresponsive (the crawler's: a host given up, see tasks.crawler)
     stage "decode": decode_failed
 
 Retried (with exponential backoff and jitter, honouring Retry-After): timeouts, connection errors,
-HTTP 429 and 5xx. Everything else fails at once: another attempt would get the same answer.
+HTTP 429 and 5xx, within the page's deadline (fetch.total_timeout, all attempts included). Everything
+else fails at once: another attempt would get the same answer.
 
-Politeness: robots.txt is read once per site and batch (see `robots_verdict` for what its absence or
+Politeness: robots.txt is read once per site and run (see `robots_verdict` for what its absence or
 failure means) and its `Crawl-delay` honoured; requests to one host are limited in number
-(per_host_concurrency) and spaced (min_delay). Incremental refresh: given the stored ETag /
+(per_host_concurrency) and spaced (see `_Gate`). Incremental refresh: given the stored ETag /
 Last-Modified of a URL, the request is conditional, and a 304 comes back as a bodiless Page with
 status 304 that the flow counts as unchanged.
 """
@@ -28,24 +32,21 @@ import socket
 import ssl
 import zlib
 from collections import Counter, defaultdict
-from collections.abc import AsyncIterator, Coroutine, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import formatdate, parsedate_to_datetime
 from functools import cache
 from http import HTTPStatus
-from typing import Any, TypeVar
 
 import httpx
 
 from wenji.tasks.decode import decode_html
-from wenji.tasks.records import Page, SourceItem, StepResult, content_hash
+from wenji.tasks.incremental import Validators
+from wenji.tasks.records import ErrorRecord, Page, SourceItem, Stage, content_hash
 from wenji.tasks.robots import ALLOW_ALL, MAX_ROBOTS_BYTES, ROBOTS_TOKEN, Robots, parse_robots
 from wenji.tasks.settings import FetchConfig
-
-T = TypeVar("T")
 
 # Content types that are HTML whatever the body looks like.
 HTML_CONTENT_TYPES = frozenset({"text/html", "application/xhtml+xml"})
@@ -101,8 +102,8 @@ _ZLIB_WBITS = {"gzip": zlib.MAX_WBITS | 16, "x-gzip": zlib.MAX_WBITS | 16, "defl
 BOMB_RATIO = 100
 
 
-class _Failure(Exception):
-    """Why one URL could not be fetched; travels as a value to the caller of `fetch_batch`."""
+class FetchFailure(Exception):
+    """Why one URL could not be fetched (`kind` from the closed set above); travels as a value."""
 
     def __init__(self, kind: str, message: str, retryable: bool = False, retry_after: float | None = None):
         super().__init__(message)
@@ -183,35 +184,55 @@ def address_problem(host: str, port: int, allow_private: bool) -> str | None:
     return None
 
 
-class ForbiddenAddressError(httpx.RequestError):
-    """Raised by an httpx request hook (see `tasks.sources`) for a host `address_problem` refuses."""
-
-
 # --- one URL --------------------------------------------------------------------------------------
 
 
+def is_exempt_from_throttle(host: str, cfg: FetchConfig) -> bool:
+    """Loopback hosts (the demo, tests, a local mirror) and the hosts the user lists keep min_delay."""
+    if host in cfg.throttle_exempt_hosts or host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
 class _Gate:
-    """Global and per-host concurrency limits, and a minimum delay between request starts per host.
+    """Global and per-host concurrency limits, and a delay between request starts per host.
 
     A request waits for its host (a host slot, then its turn) before taking a global slot, so that URLs
-    queued behind one busy or slow host don't hold slots other hosts could use.
+    queued behind one busy or slow host don't hold slots other hosts could use. A host's delay starts at
+    fetch.throttle_start_delay (loopback and exempt hosts: fetch.min_delay), is moved by the crawler's
+    throttle (`set_delay`) and never goes below its floor: min_delay, or the robots.txt Crawl-delay.
     """
 
-    def __init__(self, total: int, per_host: int, min_delay: float):
-        self._all = asyncio.Semaphore(max(1, total))
+    def __init__(self, cfg: FetchConfig):
+        self._cfg = cfg
+        self._all = asyncio.Semaphore(max(1, cfg.concurrency))
         self._hosts: defaultdict[str, asyncio.Semaphore] = defaultdict(
-            lambda: asyncio.Semaphore(max(1, per_host))
+            lambda: asyncio.Semaphore(max(1, cfg.per_host_concurrency))
         )
-        self._delay: defaultdict[str, float] = defaultdict(lambda: min_delay)
+        self._floor: defaultdict[str, float] = defaultdict(lambda: cfg.min_delay)
+        self._delay: dict[str, float] = {}
         self._turns: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
         self._next_start: dict[str, float] = {}
 
+    def delay(self, host: str) -> float:
+        if host not in self._delay:
+            start = 0.0 if is_exempt_from_throttle(host, self._cfg) else self._cfg.throttle_start_delay
+            self._delay[host] = max(self._floor[host], start)
+        return self._delay[host]
+
+    def set_delay(self, host: str, delay: float) -> None:
+        self._delay[host] = max(self._floor[host], delay)
+
     def slow_down(self, host: str, delay: float) -> None:
         """Space this host's requests at least `delay` seconds apart (a robots.txt Crawl-delay)."""
-        self._delay[host] = max(self._delay[host], delay)
+        self._floor[host] = max(self._floor[host], delay)
+        self.set_delay(host, self.delay(host))
 
     async def _wait_turn(self, host: str) -> None:
-        delay = self._delay[host]
+        delay = self.delay(host)
         if delay <= 0:
             return
         async with self._turns[host]:
@@ -245,7 +266,7 @@ def retry_after_seconds(value: str | None) -> float | None:
     return max(0.0, (when - datetime.now(UTC)).total_seconds())
 
 
-def _http_failure(response: httpx.Response, url: str) -> _Failure:
+def _http_failure(response: httpx.Response, url: str) -> FetchFailure:
     status = response.status_code
     try:
         phrase = HTTPStatus(status).phrase
@@ -261,7 +282,7 @@ def _http_failure(response: httpx.Response, url: str) -> _Failure:
         advice = "a redirect without a usable Location header"
     else:
         advice = "check the URL"
-    return _Failure(
+    return FetchFailure(
         f"fetch_http_{status}",
         f"{url} answered HTTP {status} {phrase}: {advice}",
         retryable=status == 429 or status >= 500,
@@ -303,7 +324,7 @@ async def _read_body(response: httpx.Response, url: str, max_bytes: int, truncat
 
     Past the cap it is a failure, or with `truncate` the first `max_bytes` (for robots.txt).
     """
-    too_large = _Failure(
+    too_large = FetchFailure(
         "fetch_too_large",
         f"{url} is larger than {max_bytes} bytes (fetch.max_bytes); the download was stopped. "
         "Raise fetch.max_bytes if such pages are wanted",
@@ -322,7 +343,7 @@ async def _read_body(response: httpx.Response, url: str, max_bytes: int, truncat
             try:
                 chunk = inflater.feed(chunk, room)
             except zlib.error as exc:
-                raise _Failure(
+                raise FetchFailure(
                     "fetch_bad_compression",
                     f"{url} body is not valid {encoding} ({exc}); the site is broken",
                 ) from None
@@ -330,7 +351,7 @@ async def _read_body(response: httpx.Response, url: str, max_bytes: int, truncat
             if truncate:
                 return bytes(body + chunk[:room])
             if inflater is not None and len(body) + len(chunk) > BOMB_RATIO * inflater.consumed:
-                raise _Failure(
+                raise FetchFailure(
                     "fetch_compression_bomb",
                     f"{url} sent {inflater.consumed} {encoding} bytes that inflate to over {max_bytes} bytes "
                     f"(over {BOMB_RATIO} times): a compression bomb, refused",
@@ -340,18 +361,18 @@ async def _read_body(response: httpx.Response, url: str, max_bytes: int, truncat
     return bytes(body)
 
 
-def _transport_failure(exc: httpx.RequestError, url: str, cfg: FetchConfig) -> _Failure:
+def _transport_failure(exc: httpx.RequestError, url: str, cfg: FetchConfig) -> FetchFailure:
     if isinstance(exc, httpx.TimeoutException):
         limit = cfg.connect_timeout if isinstance(exc, httpx.ConnectTimeout) else cfg.read_timeout
-        return _Failure(
+        return FetchFailure(
             "fetch_timeout",
             f"{url}: {type(exc).__name__} after {limit}s; the server is slow or unreachable "
             "(fetch.connect_timeout / fetch.read_timeout)",
             retryable=True,
         )
     if isinstance(exc, httpx.UnsupportedProtocol):
-        return _Failure("fetch_invalid_url", f"{url}: {exc}; only http and https URLs can be fetched")
-    return _Failure(
+        return FetchFailure("fetch_invalid_url", f"{url}: {exc}; only http and https URLs can be fetched")
+    return FetchFailure(
         "fetch_connection_error",
         f"{url}: {type(exc).__name__}: {exc or 'connection failed'}; check the host name and your network",
         retryable=True,
@@ -367,7 +388,7 @@ def backoff_delay(attempt: int, backoff: float, retry_after: float | None) -> fl
     return delay
 
 
-def conditional_headers(validators: tuple[str | None, str | None] | None) -> dict[str, str]:
+def conditional_headers(validators: Validators | None) -> dict[str, str]:
     """If-None-Match / If-Modified-Since from a stored (ETag, Last-Modified) pair."""
     etag, last_modified = validators or (None, None)
     headers = {}
@@ -378,25 +399,7 @@ def conditional_headers(validators: tuple[str | None, str | None] | None) -> dic
     return headers
 
 
-def unchanged_by_lastmod(
-    items: Sequence[SourceItem], fetched_at: Mapping[str, datetime]
-) -> tuple[list[SourceItem], list[SourceItem]]:
-    """(items to fetch, items left alone): a page is left alone when the sitemap's <lastmod> says it last
-    changed before our stored copy was fetched, so not even a conditional request is needed.
-
-    Catches the bulk of a scheduled re-run over a sitemap (measured: a conditional request still costs
-    ~2-4 ms of CPU per page). Knowingly trusts the site: a sitemap whose lastmod lags behind its pages
-    hides their changes until `fetch.trust_sitemap_lastmod = false`.
-    """
-    fetch, keep = [], []
-    for item in items:
-        stored = fetched_at.get(item.url)
-        unchanged = item.changed_by is not None and stored is not None and item.changed_by <= stored
-        (keep if unchanged else fetch).append(item)
-    return fetch, keep
-
-
-def robots_verdict(answer: _Raw | _Failure) -> Robots | _Failure:
+def robots_verdict(answer: _Raw | FetchFailure) -> Robots | FetchFailure:
     """What the answer to a robots.txt request means for its site (RFC 9309 §2.3.1).
 
     - 2xx: the file's rules.
@@ -412,27 +415,22 @@ def robots_verdict(answer: _Raw | _Failure) -> Robots | _Failure:
     return answer if answer.retryable else ALLOW_ALL
 
 
-class _Fetcher:
-    """One batch's network state: the client, the host limits, robots.txt per site, stored validators."""
+class Fetcher:
+    """A crawl's network state: the client, the host limits, robots.txt per site (read once per run)."""
 
-    def __init__(
-        self,
-        client: httpx.AsyncClient,
-        cfg: FetchConfig,
-        counters: Counter[str],
-        validators: Mapping[str, tuple[str | None, str | None]],
-    ):
+    def __init__(self, client: httpx.AsyncClient, cfg: FetchConfig, counters: Counter[str]):
         self.client = client
         self.cfg = cfg
         self.counters = counters
-        self.validators = validators
-        self.gate = _Gate(cfg.concurrency, cfg.per_host_concurrency, cfg.min_delay)
-        self._robots: dict[str, Robots | _Failure] = {}
+        self.gate = _Gate(cfg)
+        # Seconds the last answer of each host took (request sent → body read): the throttle's input.
+        self.latency: dict[str, float] = {}
+        self._robots: dict[str, Robots | FetchFailure] = {}
         self._robots_locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
         self._address_problems: dict[tuple[str, int], str | None] = {}
 
     async def _address_problem(self, host: str, port: int) -> str | None:
-        """`address_problem`, resolved once per host and port per batch: a batch usually holds hundreds of
+        """`address_problem`, resolved once per host and port per run: a crawl usually holds thousands of
         pages of a handful of sites, and a resolver round trip per request cost ~1 ms of a thread each."""
         if self.cfg.allow_private:
             return None
@@ -441,40 +439,46 @@ class _Fetcher:
             self._address_problems[key] = await asyncio.to_thread(address_problem, host, port, False)
         return self._address_problems[key]
 
-    async def fetch(self, url: str) -> _Raw | _Failure:
-        """A page, or why not. Robots are checked here, outside the page's timeout: waiting for a slow
+    async def fetch(self, url: str, validators: Validators | None = None) -> _Raw | FetchFailure:
+        """A page, or why not. Robots are checked here, outside the page's deadline: waiting for a slow
         robots.txt is not the page's fault."""
         try:
             blocked = await self._robots_problem(httpx.URL(url))
         except httpx.InvalidURL as exc:
-            return _Failure("fetch_invalid_url", f"{url}: {exc}; fix the URL")
-        return blocked or await self._with_retries(url, conditional_headers(self.validators.get(url)))
+            return FetchFailure("fetch_invalid_url", f"{url}: {exc}; fix the URL")
+        return blocked or await self._with_retries(url, conditional_headers(validators))
 
     async def _with_retries(
         self, url: str, headers: dict[str, str], for_robots: bool = False
-    ) -> _Raw | _Failure:
+    ) -> _Raw | FetchFailure:
+        """Attempts until one succeeds, one fails for good, or fetch.total_timeout has passed since the
+        first began: the deadline covers the retries and the pauses between them, so a URL that never
+        answers holds its host slot total_timeout seconds, not (retries + 1) times that."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.cfg.total_timeout
         attempts = self.cfg.retries + 1
         for attempt in range(attempts):
             try:
                 return await asyncio.wait_for(
-                    self._attempt(url, headers, for_robots), timeout=self.cfg.total_timeout
+                    self._attempt(url, headers, for_robots), timeout=max(0.0, deadline - loop.time())
                 )
-            except _Failure as exc:
+            except FetchFailure as exc:
                 failure = exc
             except TimeoutError:
-                failure = _Failure(
+                failure = FetchFailure(
                     "fetch_timeout",
                     f"{url} did not answer completely within {self.cfg.total_timeout}s (fetch.total_timeout)",
                     retryable=True,
                 )
             except httpx.InvalidURL as exc:
-                failure = _Failure("fetch_invalid_url", f"{url}: {exc}; fix the URL")
+                failure = FetchFailure("fetch_invalid_url", f"{url}: {exc}; fix the URL")
             except httpx.RequestError as exc:
                 failure = _transport_failure(exc, url, self.cfg)
-            if not failure.retryable or attempt == attempts - 1:
+            pause = backoff_delay(attempt, self.cfg.backoff, failure.retry_after)
+            if not failure.retryable or attempt == attempts - 1 or loop.time() + pause >= deadline:
                 break
             self.counters["retries"] += 1
-            await asyncio.sleep(backoff_delay(attempt, self.cfg.backoff, failure.retry_after))
+            await asyncio.sleep(pause)
         if attempt:
             failure.message += f" (gave up after {attempt + 1} attempts)"
         return failure
@@ -494,23 +498,25 @@ class _Fetcher:
             async with self.gate.slot(host):
                 problem = await self._address_problem(host, port)
                 if problem:
-                    raise _Failure("fetch_forbidden_address", f"refused {request.url}: {problem}")
+                    raise FetchFailure("fetch_forbidden_address", f"refused {request.url}: {problem}")
+                sent = asyncio.get_running_loop().time()
                 response = await self.client.send(request, stream=True)
                 try:
                     if response.next_request is None:
                         return await self._answer(response, headers, for_robots)
                 finally:
                     await response.aclose()
+                    self.latency[host] = asyncio.get_running_loop().time() - sent
             request = response.next_request
             target = str(request.url)
             visits[target] += 1
             if visits[target] > MAX_VISITS_PER_URL:
-                raise _Failure(
+                raise FetchFailure(
                     "fetch_redirect_loop",
                     f"{url} redirects in a loop (back to {target}); the site is misconfigured "
                     "or expects cookies or a browser",
                 )
-        raise _Failure(
+        raise FetchFailure(
             "fetch_too_many_redirects",
             f"{url} redirected more than {cfg.max_redirects} times (fetch.max_redirects)",
         )
@@ -535,7 +541,7 @@ class _Fetcher:
             last_modified=response.headers.get("Last-Modified", kept.get("If-Modified-Since")),
         )
 
-    async def _robots_problem(self, url: httpx.URL) -> _Failure | None:
+    async def _robots_problem(self, url: httpx.URL) -> FetchFailure | None:
         """Why robots.txt forbids `url`, or None (also when fetch.respect_robots is off)."""
         if not self.cfg.respect_robots or url.scheme not in ("http", "https"):
             return None
@@ -548,8 +554,8 @@ class _Fetcher:
                     self.gate.slow_down(url.host, verdict.crawl_delay)
                 self._robots[robots_url] = verdict
         verdict = self._robots[robots_url]
-        if isinstance(verdict, _Failure):
-            return _Failure(
+        if isinstance(verdict, FetchFailure):
+            return FetchFailure(
                 "fetch_robots_unreachable",
                 f"{url} not fetched: {robots_url} could not be read ({verdict.kind}), and RFC 9309 says to "
                 "treat the site as disallowed until it can; try again later, or set "
@@ -558,50 +564,21 @@ class _Fetcher:
         rule = verdict.blocking_rule(str(url))
         if rule is None:
             return None
-        return _Failure(
+        return FetchFailure(
             "fetch_robots_disallowed",
             f"{url} not fetched: {robots_url} says '{rule}' for {ROBOTS_TOKEN} "
             "(set fetch.respect_robots = false only with the site's permission)",
         )
 
 
-async def _fetch_all(
-    urls: Sequence[str],
-    cfg: FetchConfig,
-    counters: Counter[str],
-    validators: Mapping[str, tuple[str | None, str | None]],
-) -> list[_Raw | _Failure]:
-    pool = max(1, cfg.concurrency)
-    async with httpx.AsyncClient(
-        headers=request_headers(cfg),
-        timeout=http_timeout(cfg),
-        limits=httpx.Limits(max_connections=pool, max_keepalive_connections=pool),
-        follow_redirects=False,
-        verify=tls_context(),
-    ) as client:
-        fetcher = _Fetcher(client, cfg, counters, validators)
-        return await asyncio.gather(*(fetcher.fetch(url) for url in urls))
-
-
-def _run(coro: Coroutine[Any, Any, T]) -> T:
-    """Run `coro` to completion from sync code, also when the caller already runs an event loop
-    (a notebook, an async Prefect flow): then in a thread of its own."""
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return asyncio.run(coro)
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(asyncio.run, coro).result()
-
-
 # --- local files ----------------------------------------------------------------------------------
 
 
-def _read_local(path: str, url: str, max_bytes: int) -> _Raw | _Failure:
+def _read_local(path: str, url: str, max_bytes: int) -> _Raw | FetchFailure:
     try:
         stat = os.stat(path)
         if stat.st_size > max_bytes:
-            return _Failure(
+            return FetchFailure(
                 "fetch_too_large",
                 f"{path} is {stat.st_size} bytes, more than fetch.max_bytes ({max_bytes}); raise the limit "
                 "or leave the file out",
@@ -609,11 +586,13 @@ def _read_local(path: str, url: str, max_bytes: int) -> _Raw | _Failure:
         with open(path, "rb") as f:
             body = f.read(max_bytes + 1)
     except OSError as exc:
-        return _Failure(
+        return FetchFailure(
             "fetch_io_error", f"cannot read {path}: {exc.strerror}; check that it exists and is readable"
         )
     if len(body) > max_bytes:
-        return _Failure("fetch_too_large", f"{path} grew past fetch.max_bytes ({max_bytes}) while being read")
+        return FetchFailure(
+            "fetch_too_large", f"{path} grew past fetch.max_bytes ({max_bytes}) while being read"
+        )
     return _Raw(
         final_url=url,
         status=200,
@@ -649,55 +628,57 @@ def looks_like_html(body: bytes) -> bool:
     return any(marker in head for marker in _HTML_MARKERS)
 
 
-def _content_problem(raw: _Raw, url: str) -> _Failure | None:
+def _content_problem(raw: _Raw, url: str) -> FetchFailure | None:
     if not raw.body:
-        return _Failure("fetch_empty", f"{url} has an empty body; nothing to extract from it")
+        return FetchFailure("fetch_empty", f"{url} has an empty body; nothing to extract from it")
     kind = binary_kind(raw.body)
     if kind:
-        return _Failure("fetch_not_html", f"{url} is a {kind} file, not a web page; leave it out of sources")
+        return FetchFailure(
+            "fetch_not_html", f"{url} is a {kind} file, not a web page; leave it out of sources"
+        )
     mime = raw.content_type.split(";")[0].strip().lower()
     if mime in HTML_CONTENT_TYPES or (mime in GENERIC_CONTENT_TYPES and looks_like_html(raw.body)):
         return None
-    return _Failure(
+    return FetchFailure(
         "fetch_not_html",
         f"{url} is {mime or 'unlabelled'} content, not HTML; only web pages are processed",
     )
 
 
-def _to_page(url: str, raw: _Raw, declared_type: str | None, result: StepResult[Page]) -> None:
+def _error(url: str, failure: FetchFailure, counters: Counter[str], stage: Stage = "fetch") -> ErrorRecord:
+    counters[f"dropped_{failure.kind}"] += 1
+    return ErrorRecord(url=url, stage=stage, kind=failure.kind, message=failure.message)
+
+
+def _to_page(url: str, raw: _Raw, declared_type: str | None, counters: Counter[str]) -> Page | ErrorRecord:
     problem = _content_problem(raw, url)
     if problem:
-        result.reject(url, "fetch", problem.kind, problem.message)
-        return
+        return _error(url, problem, counters)
     decoded = decode_html(raw.body, declared_type)
     if decoded.bad_bytes > DECODE_MAX_BAD_SHARE * len(raw.body):
-        result.reject(
-            url,
-            "decode",
+        failure = FetchFailure(
             "decode_failed",
             f"{url}: {decoded.bad_bytes} of {len(raw.body)} bytes could not be decoded as "
             f"{decoded.encoding}; the page is probably not text or uses an unsupported encoding",
         )
-        return
+        return _error(url, failure, counters, stage="decode")
     if decoded.bad_bytes:
-        result.counters["pages_with_bad_bytes"] += 1
-    result.counters[f"encoding_from_{decoded.source}"] += 1
-    result.items.append(
-        Page(
-            url=url,
-            final_url=raw.final_url,
-            status=raw.status,
-            content_type=raw.content_type,
-            body=raw.body,
-            text=decoded.text,
-            encoding=decoded.encoding,
-            encoding_source=decoded.source,
-            bad_bytes=decoded.bad_bytes,
-            content_hash=content_hash(raw.body),
-            fetched_at=datetime.now(UTC),
-            etag=raw.etag,
-            last_modified=raw.last_modified,
-        )
+        counters["pages_with_bad_bytes"] += 1
+    counters[f"encoding_from_{decoded.source}"] += 1
+    return Page(
+        url=url,
+        final_url=raw.final_url,
+        status=raw.status,
+        content_type=raw.content_type,
+        body=raw.body,
+        text=decoded.text,
+        encoding=decoded.encoding,
+        encoding_source=decoded.source,
+        bad_bytes=decoded.bad_bytes,
+        content_hash=content_hash(raw.body),
+        fetched_at=datetime.now(UTC),
+        etag=raw.etag,
+        last_modified=raw.last_modified,
     )
 
 
@@ -720,38 +701,51 @@ def _not_modified_page(url: str, raw: _Raw) -> Page:
     )
 
 
-def fetch_batch(
-    items: Sequence[SourceItem],
-    cfg: FetchConfig,
-    validators: Mapping[str, tuple[str | None, str | None]] | None = None,
-) -> StepResult[Page]:
-    """Fetch (or read from disk) and decode every item; pages come back in input order.
+def is_host_failure(kind: str) -> bool:
+    """Whether a failure says something about the host rather than the URL: it did not answer, or it
+    answered that it is overloaded or broken (429, 5xx). A 404 or a PDF is the URL's own problem."""
+    if kind in ("fetch_timeout", "fetch_connection_error", "fetch_http_429"):
+        return True
+    return kind.startswith("fetch_http_5")
 
-    Network items are fetched concurrently on one event loop (cfg.concurrency overall,
-    cfg.per_host_concurrency per host, cfg.min_delay apart per host); items with `path` are read from
-    disk. `validators` maps a URL to the (ETag, Last-Modified) stored from an earlier run: its request
-    is conditional, and a 304 answer becomes a Page with status 304 and no body.
+
+async def fetch_item(
+    fetcher: Fetcher,
+    item: SourceItem,
+    validators: Validators | None = None,
+) -> Page | ErrorRecord:
+    """One item fetched (or read from disk, with `path`) and decoded, or why not.
+
+    With `validators` (the stored ETag, Last-Modified) the request is conditional, and a 304 answer
+    becomes a Page with status 304 and no body.
     """
-    result: StepResult[Page] = StepResult()
-    remote_urls = [item.url for item in items if item.path is None]
-    fetched = iter(
-        _run(_fetch_all(remote_urls, cfg, result.counters, validators or {})) if remote_urls else []
-    )
-    for item in items:
-        if item.path is None:
-            raw = next(fetched)
-            declared_type: str | None = raw.content_type if isinstance(raw, _Raw) else None
-            result.counters["pages_requested"] += 1
-        else:
-            raw = _read_local(item.path, item.url, cfg.max_bytes)
-            declared_type = None  # a saved file has no HTTP header: its meta tag or the bytes decide
-            result.counters["files_read"] += 1
-        if isinstance(raw, _Failure):
-            result.reject(item.url, "fetch", raw.kind, raw.message)
-        elif raw.status == 304:
-            result.counters["pages_not_modified"] += 1
-            result.items.append(_not_modified_page(item.url, raw))
-        else:
-            result.counters["body_bytes"] += len(raw.body)
-            _to_page(item.url, raw, declared_type, result)
-    return result
+    counters = fetcher.counters
+    if item.path is None:
+        raw = await fetcher.fetch(item.url, validators)
+        declared_type: str | None = raw.content_type if isinstance(raw, _Raw) else None
+        counters["pages_requested"] += 1
+    else:
+        raw = _read_local(item.path, item.url, fetcher.cfg.max_bytes)
+        declared_type = None  # a saved file has no HTTP header: its meta tag or the bytes decide
+        counters["files_read"] += 1
+    if isinstance(raw, FetchFailure):
+        return _error(item.url, raw, counters)
+    if raw.status == 304:
+        counters["pages_not_modified"] += 1
+        return _not_modified_page(item.url, raw)
+    counters["body_bytes"] += len(raw.body)
+    return _to_page(item.url, raw, declared_type, counters)
+
+
+@asynccontextmanager
+async def open_fetcher(cfg: FetchConfig, counters: Counter[str]) -> AsyncIterator[Fetcher]:
+    """A Fetcher with its client, for one crawl; the client's connections are closed afterwards."""
+    pool = max(1, cfg.concurrency)
+    async with httpx.AsyncClient(
+        headers=request_headers(cfg),
+        timeout=http_timeout(cfg),
+        limits=httpx.Limits(max_connections=pool, max_keepalive_connections=pool),
+        follow_redirects=False,
+        verify=tls_context(),
+    ) as client:
+        yield Fetcher(client, cfg, counters)

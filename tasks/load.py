@@ -21,10 +21,12 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from wenji.tasks.db import migrate, open_db, remove_run_marker, sql_text, write_run_marker
+from wenji.tasks.db import migrate, open_db, sql_text, transaction
 from wenji.tasks.decode import decode_html
 from wenji.tasks.enrich.placeholders import is_template
+from wenji.tasks.incremental import Stored
 from wenji.tasks.records import ErrorRecord, Page, ProcessedDoc, Sentence, page_id_for
+from wenji.tasks.runstats import RunStats
 from wenji.tasks.settings import Settings
 
 # zlib level 6 halves Chinese HTML for ~20 MB/s per core; higher levels cost much more time for ~3% less.
@@ -528,53 +530,32 @@ def load_batch(db_path: str | Path, batch: BatchTables) -> None:
         con.register("batch_unchanged_urls", pa.table({"url": pa.array(batch.unchanged_urls, _STR)}))
         for name in TABLE_ORDER:
             con.register(f"batch_{name}", batch.tables[name])
-        con.execute("BEGIN")
-        try:
+        with transaction(con):
             if con.execute(sql_text("load/batch_has_stored_pages")).fetchone() == (True,):
                 con.execute(sql_text("load/replace_pages"))
             con.execute(sql_text("load/replace_errors"))
             for name in TABLE_ORDER:
                 # Table names come from the fixed TABLE_ORDER tuple, never from input.
                 con.execute(f"INSERT INTO {name} BY NAME SELECT * FROM batch_{name}")
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
 
 
-def stored_hashes(db_path: str | Path, page_ids: Sequence[str]) -> dict[str, str]:
-    """page_id -> content hash of the pages already stored, for skipping unchanged pages."""
-    with open_db(db_path) as con:
-        con.register("batch_page_ids", pa.table({"page_id": pa.array(list(page_ids), _STR)}))
-        return dict(con.execute(sql_text("load/stored_hashes")).fetchall())
-
-
-@dataclass(slots=True)
-class StoredState:
-    """What the database holds about a batch's URLs before it is fetched."""
-
-    validators: dict[str, tuple[str | None, str | None]]  # URL -> (ETag, Last-Modified), when either is set
-    fetched_at: dict[str, datetime]  # URL -> when its stored copy was fetched
-
-
-def stored_state(db_path: str | Path, urls: Sequence[str]) -> StoredState:
-    """Validators for conditional requests and fetch times of the stored copies of `urls` (normalised);
-    URLs without a stored page are left out."""
+def stored_state(db_path: str | Path, urls: Sequence[str]) -> dict[str, Stored]:
+    """What is stored about `urls` (normalised), by URL, for the incremental decisions; URLs without a
+    stored page are left out. One query for the lot: the flow reads it one chunk of URLs at a time."""
     by_id = {page_id_for(url): url for url in urls}
+    if not Path(db_path).exists():
+        return {}
     with open_db(db_path) as con:
         con.register("batch_page_ids", pa.table({"page_id": pa.array(list(by_id), _STR)}))
-        rows = con.execute(sql_text("load/stored_validators")).fetchall()
-    state = StoredState({}, {})
-    for page_id, etag, last_modified, fetched_at in rows:
-        url = by_id[page_id]
-        state.fetched_at[url] = fetched_at
-        if etag is not None or last_modified is not None:
-            state.validators[url] = (etag, last_modified)
-    return state
+        rows = con.execute(sql_text("load/stored_state")).fetchall()
+    return {
+        by_id[page_id]: Stored(fetched_at, content_hash, etag, last_modified)
+        for page_id, etag, last_modified, fetched_at, content_hash in rows
+    }
 
 
 def start_run(db_path: str | Path, run_id: str, sources: Sequence[str], settings: Settings) -> None:
-    """Migrate the schema if needed, record the run as `running` and leave the run marker next to the file."""
+    """Migrate the schema if needed and record the run as `running`."""
     started_at = datetime.now(UTC)
     with open_db(db_path) as con:
         migrate(con)
@@ -582,7 +563,6 @@ def start_run(db_path: str | Path, run_id: str, sources: Sequence[str], settings
             sql_text("load/start_run"),
             [run_id, started_at, list(sources), json.dumps(asdict(settings), ensure_ascii=False)],
         )
-    write_run_marker(db_path, run_id, started_at)
 
 
 def refresh_term_stats(db_path: str | Path, run_id: str) -> int:
@@ -590,37 +570,22 @@ def refresh_term_stats(db_path: str | Path, run_id: str) -> int:
     a run's batches; returns its rows. Between batches and after a failed run it lags behind doc_terms."""
     with open_db(db_path) as con:
         con.execute("SET VARIABLE run_id = ?", [run_id])
-        con.execute("BEGIN")
-        try:
+        with transaction(con):
             con.execute(sql_text("load/term_stats"))
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
         return con.execute("SELECT count(*) FROM term_stats").fetchone()[0]
 
 
-@dataclass(slots=True)
-class RunCounts:
-    pages_seen: int = 0
-    pages_fetched: int = 0
-    pages_unchanged: int = 0
-    pages_failed: int = 0
-    documents: int = 0
-    sentences: int = 0
-    tokens: int = 0
-    errors: int = 0
-
-
-def finish_run(db_path: str | Path, run_id: str, counts: RunCounts, status: str, seconds: float) -> None:
-    """Record the run's counts; `done` only after every batch committed."""
+def finish_run(db_path: str | Path, run_id: str, stats: RunStats, status: str, seconds: float) -> None:
+    """Record the run's counts and its run_stats rows in one transaction; `done` only after every batch
+    committed."""
     with open_db(db_path) as con:
-        c = asdict(counts)
-        con.execute(
-            sql_text("load/finish_run"),
-            [status, datetime.now(UTC), seconds, *c.values(), run_id],
-        )
-    remove_run_marker(db_path, run_id)
+        con.register("batch_run_stats", stats.table(run_id))
+        with transaction(con):
+            con.execute(
+                sql_text("load/finish_run"),
+                [status, datetime.now(UTC), seconds, *asdict(stats.counts()).values(), run_id],
+            )
+            con.execute(sql_text("load/run_stats"))
 
 
 @dataclass(slots=True, frozen=True)
@@ -632,7 +597,7 @@ class ResumePoint:
     loaded_urls: frozenset[str]
 
 
-def resume_point(db_path: str | Path, sources: Sequence[str]) -> ResumePoint | None:
+def resume_point(db_path: str | Path, sources: Sequence[str], current_run: str = "") -> ResumePoint | None:
     """None when the last run over `sources` finished (or there was none); else what to skip on resuming.
 
     A run killed mid-way stays `running`, one stopped by an error is `failed`; every page their batches
@@ -642,7 +607,7 @@ def resume_point(db_path: str | Path, sources: Sequence[str]) -> ResumePoint | N
     if not Path(db_path).exists():
         return None
     with open_db(db_path, read_only=True) as con:
-        rows = con.execute(sql_text("load/resume_point"), [list(sources)]).fetchall()
+        rows = con.execute(sql_text("load/resume_point"), [list(sources), current_run]).fetchall()
     if not rows:
         return None
     return ResumePoint(
@@ -684,18 +649,6 @@ def stored_pages(
             )
         )
     return pages
-
-
-def split_unchanged(db_path: str | Path, pages: Sequence[Page]) -> tuple[list[Page], list[str]]:
-    """Pages whose raw bytes differ from the stored ones (to process), and URLs of those that don't:
-    the same content hash, or a 304 answer to a conditional request (see `stored_state`)."""
-    if not pages:
-        return [], []
-    stored = stored_hashes(db_path, [p.page_id for p in pages])
-    same = {p.page_id for p in pages if p.status == 304 or stored.get(p.page_id) == p.content_hash}
-    changed = [p for p in pages if p.page_id not in same]
-    unchanged = [p.url for p in pages if p.page_id in same]
-    return changed, unchanged
 
 
 def corpus_stale(db_path: str | Path, run_id: str) -> bool:

@@ -25,7 +25,7 @@ class FetchConfig:
     user_agent: str = DEFAULT_USER_AGENT
     connect_timeout: float = 10.0
     read_timeout: float = 30.0
-    total_timeout: float = 60.0  # wall time for one page including retries' waits is bounded separately
+    total_timeout: float = 60.0  # deadline for one page, all its attempts and the waits between them
     max_bytes: int = 20_000_000  # bodies above this are aborted while streaming, never buffered whole
     max_redirects: int = 10
     concurrency: int = 16  # simultaneous requests over all hosts
@@ -34,7 +34,14 @@ class FetchConfig:
     backoff: float = 0.5  # seconds; doubled each retry, with jitter
     allow_private: bool = False  # loopback/private/link-local addresses; the demo and tests turn it on
     respect_robots: bool = True  # robots.txt rules for the token "wenji" (else the `*` group)
-    min_delay: float = 0.0  # seconds between request starts to one host; set ~1.0 for real sites
+    min_delay: float = 0.0  # seconds between request starts to one host, at least (a floor for all hosts)
+    # Real sites start at this spacing, then follow their latency (AutoThrottle); loopback hosts and the
+    # hosts in throttle_exempt_hosts keep min_delay. Never faster than the site's robots.txt Crawl-delay.
+    throttle_start_delay: float = 1.0
+    throttle_exempt_hosts: tuple[str, ...] = ()
+    # A host is given up after this many failed requests in a row (timeouts, connection errors, 429/5xx):
+    # its remaining URLs become fetch_host_unresponsive errors at once, retried by the next run. 0: never.
+    host_failure_limit: int = 10
     # A stored page whose sitemap <lastmod> is older than our copy is not requested again (off: every
     # stored page gets a conditional request, for sites whose sitemaps don't keep lastmod up to date).
     trust_sitemap_lastmod: bool = True
@@ -93,6 +100,9 @@ class ExtractConfig:
 class Settings:
     db_path: str = "data/wenji.duckdb"
     batch_size: int = 200  # pages per batch: one worker task and one load transaction each
+    # A batch leaves the crawl when it holds batch_size pages or its first page has waited this long:
+    # a slow crawl still loads its pages every few seconds.
+    batch_wait: float = 5.0
     workers: int = 2  # worker processes for the CPU-bound steps
     fetch: FetchConfig = field(default_factory=FetchConfig)
     segment: SegmentConfig = field(default_factory=SegmentConfig)
@@ -106,6 +116,8 @@ class Settings:
     # Where a config file's paths (db_path) live: they are resolved under it and may not leave it.
     data_dir: str = "."
     resume: bool = True  # skip the pages an interrupted run over the same sources already loaded
+    # Seconds a run waits for another run writing the same database (`wenji run --wait`); then it stops.
+    writer_wait: float = 0.0
 
 
 class SettingsError(ValueError):

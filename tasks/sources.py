@@ -11,9 +11,10 @@ A spec is one of:
 
 Items keep first-seen order; duplicates (same normalised URL) are dropped and counted. A spec that
 can't be resolved becomes an ErrorRecord with stage "resolve". Error kinds (closed set):
-resolve_not_found, resolve_bad_spec, resolve_bad_url, resolve_io_error, resolve_http_<status>,
+resolve_not_found, resolve_bad_spec, resolve_bad_url, resolve_io_error, resolve_bad_sitemap,
+resolve_empty, and for sitemaps downloaded over HTTP the fetch kinds renamed (resolve_http_<status>,
 resolve_timeout, resolve_connection_error, resolve_forbidden_address, resolve_too_large,
-resolve_bad_sitemap, resolve_empty.
+resolve_robots_disallowed, …): sitemaps are fetched by the same fetcher as pages.
 """
 
 from __future__ import annotations
@@ -28,17 +29,11 @@ from pathlib import Path
 from urllib.parse import urlsplit
 from xml.etree import ElementTree
 
-import httpx
 from selectolax.lexbor import LexborHTMLParser
 
+from wenji.tasks.crawler import blocking_fetcher
 from wenji.tasks.decode import decode_html
-from wenji.tasks.fetch import (
-    ForbiddenAddressError,
-    address_problem,
-    http_timeout,
-    request_headers,
-    tls_context,
-)
+from wenji.tasks.fetch import FetchFailure
 from wenji.tasks.records import SourceItem, StepResult
 from wenji.tasks.settings import FetchConfig
 from wenji.tasks.urls import normalize_url
@@ -59,6 +54,10 @@ _LASTMOD = re.compile(rb"<lastmod>\s*(.*?)\s*</lastmod>", re.IGNORECASE | re.DOT
 # to the end of that day anywhere (UTC-12), so the bound is pushed that far; a little re-fetching is cheaper
 # than a missed change.
 _ZONELESS_MARGIN = timedelta(hours=12)
+
+
+# One URL's body, or FetchFailure: the crawl's fetcher (tasks.crawler.blocking_fetcher).
+Download = Callable[[str], bytes]
 
 
 class _Unresolvable(Exception):
@@ -177,41 +176,21 @@ def parse_sitemap(data: bytes, where: str) -> _Sitemap | None:
     return _Sitemap(is_index, [loc for loc in locs if loc], {} if is_index else _lastmods_of(root))
 
 
-def _download(client: httpx.Client, url: str, cfg: FetchConfig) -> bytes:
+# What a page fetch calls the failure, as a resolve error: fetch_http_404 → resolve_http_404, …
+def _resolve_kind(fetch_kind: str) -> str:
+    return "resolve_" + fetch_kind.removeprefix("fetch_")
+
+
+def _download(download: Download, url: str) -> bytes:
     try:
-        with client.stream("GET", url) as response:
-            if not 200 <= response.status_code < 300:
-                raise _Unresolvable(
-                    f"resolve_http_{response.status_code}",
-                    f"{url} answered HTTP {response.status_code}; check the sitemap address",
-                )
-            body = bytearray()
-            for chunk in response.iter_bytes():
-                body += chunk
-                if len(body) > cfg.max_bytes:
-                    raise _Unresolvable(
-                        "resolve_too_large", f"{url} is larger than fetch.max_bytes ({cfg.max_bytes})"
-                    )
-            return bytes(body)
-    except ForbiddenAddressError as exc:
-        raise _Unresolvable("resolve_forbidden_address", str(exc)) from None
-    except httpx.TimeoutException as exc:
-        raise _Unresolvable(
-            "resolve_timeout", f"{url}: {type(exc).__name__}; the server is slow or unreachable"
-        ) from None
-    except httpx.TooManyRedirects:
-        raise _Unresolvable(
-            "resolve_connection_error", f"{url} redirects more than {cfg.max_redirects} times"
-        ) from None
-    except (httpx.RequestError, httpx.InvalidURL) as exc:
-        raise _Unresolvable(
-            "resolve_connection_error", f"{url}: {type(exc).__name__}: {exc}; check the address"
-        ) from None
+        return download(url)
+    except FetchFailure as failure:
+        raise _Unresolvable(_resolve_kind(failure.kind), failure.message) from None
 
 
-def _read_sitemap_source(source: str, client: httpx.Client, cfg: FetchConfig) -> bytes:
+def _read_sitemap_source(source: str, download: Download) -> bytes:
     if _is_http(source):
-        return _download(client, source, cfg)
+        return _download(download, source)
     try:
         return Path(source).read_bytes()
     except OSError as exc:
@@ -219,7 +198,7 @@ def _read_sitemap_source(source: str, client: httpx.Client, cfg: FetchConfig) ->
 
 
 def _walk_sitemap(
-    root: str, client: httpx.Client, cfg: FetchConfig, result: StepResult[SourceItem], page_if_not: bool
+    root: str, download: Download, result: StepResult[SourceItem], page_if_not: bool
 ) -> Iterator[SourceItem]:
     """Pages from a sitemap and the sitemaps it indexes, with their <lastmod>. A child that fails is one
     error row; its siblings still count. With `page_if_not` (a URL only suspected of being a sitemap by
@@ -233,7 +212,7 @@ def _walk_sitemap(
         visited.add(source)
         as_page = page_if_not and source == root
         try:
-            sitemap = parse_sitemap(_read_sitemap_source(source, client, cfg), source)
+            sitemap = parse_sitemap(_read_sitemap_source(source, download), source)
         except _Unresolvable as exc:
             if as_page and exc.kind == "resolve_bad_sitemap":
                 yield SourceItem(url=root)
@@ -317,23 +296,19 @@ def _read_url_list(path: Path) -> list[tuple[int, str]]:
     return [(n, line) for n, line in lines if line and not line.startswith("#")]
 
 
-def _from_url(
-    url: str, client: httpx.Client, cfg: FetchConfig, result: StepResult[SourceItem]
-) -> Iterator[SourceItem]:
+def _from_url(url: str, download: Download, result: StepResult[SourceItem]) -> Iterator[SourceItem]:
     if _may_be_sitemap(url):
         named_xml = urlsplit(url).path.lower().endswith(_SITEMAP_SUFFIXES)
-        yield from _walk_sitemap(normalize_url(url), client, cfg, result, page_if_not=not named_xml)
+        yield from _walk_sitemap(normalize_url(url), download, result, page_if_not=not named_xml)
     else:
         yield SourceItem(url=normalize_url(url))
 
 
-def _from_spec(
-    spec: str, client: httpx.Client, cfg: FetchConfig, result: StepResult[SourceItem]
-) -> Iterator[SourceItem]:
+def _from_spec(spec: str, download: Download, result: StepResult[SourceItem]) -> Iterator[SourceItem]:
     if not spec:
         raise _Unresolvable("resolve_bad_spec", "an empty source was given; remove it")
     if _is_http(spec):
-        yield from _from_url(spec, client, cfg, result)
+        yield from _from_url(spec, download, result)
         return
     if "://" in spec and not spec.lower().startswith("file://"):
         raise _Unresolvable(
@@ -352,7 +327,7 @@ def _from_spec(
     elif path.suffix.lower() in SAVED_PAGE_SUFFIXES:
         yield _saved_page(path)
     elif path.name.lower().endswith(_SITEMAP_SUFFIXES):
-        yield from _walk_sitemap(str(path), client, cfg, result, page_if_not=False)
+        yield from _walk_sitemap(str(path), download, result, page_if_not=False)
     else:
         try:
             lines = _read_url_list(path)
@@ -362,7 +337,7 @@ def _from_spec(
             raise _Unresolvable("resolve_empty", f"{path} lists no URLs (one per line, # for comments)")
         for number, line in lines:
             if _is_http(line):
-                yield from _from_url(line, client, cfg, result)
+                yield from _from_url(line, download, result)
             else:
                 result.reject(
                     line,
@@ -372,34 +347,15 @@ def _from_spec(
                 )
 
 
-def _check_hop(cfg: FetchConfig) -> Callable[[httpx.Request], None]:
-    """An httpx request hook applying fetch's address policy to every hop, redirects included."""
-
-    def hook(request: httpx.Request) -> None:
-        port = request.url.port or (443 if request.url.scheme == "https" else 80)
-        problem = address_problem(request.url.host, port, cfg.allow_private)
-        if problem:
-            raise ForbiddenAddressError(f"refused {request.url}: {problem}", request=request)
-
-    return hook
-
-
 def resolve_sources(specs: Sequence[str], cfg: FetchConfig) -> StepResult[SourceItem]:
     """Expand specs into SourceItems in first-seen order, without duplicates; see the module docstring."""
     result: StepResult[SourceItem] = StepResult()
     seen: set[str] = set()
-    with httpx.Client(
-        headers=request_headers(cfg),
-        timeout=http_timeout(cfg),
-        follow_redirects=True,
-        max_redirects=cfg.max_redirects,
-        event_hooks={"request": [_check_hop(cfg)]},
-        verify=tls_context(),
-    ) as client:
+    with blocking_fetcher(cfg) as download:
         for spec in specs:
             spec = spec.strip()
             try:
-                for item in _from_spec(spec, client, cfg, result):
+                for item in _from_spec(spec, download, result):
                     if item.url in seen:
                         result.counters["duplicates"] += 1
                         continue

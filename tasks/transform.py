@@ -7,6 +7,7 @@ crosses the process boundary twice (pages in, Arrow tables out) instead of once 
 from __future__ import annotations
 
 import gc
+import time
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -14,7 +15,7 @@ from dataclasses import dataclass
 from wenji.tasks import enrich
 from wenji.tasks.extract import extract_batch
 from wenji.tasks.load import BatchTables, to_tables
-from wenji.tasks.records import ErrorRecord, Page
+from wenji.tasks.records import ErrorRecord, Page, Stage
 from wenji.tasks.segment import segment_batch, warm_up
 from wenji.tasks.settings import Settings
 
@@ -22,7 +23,19 @@ from wenji.tasks.settings import Settings
 @dataclass(slots=True)
 class TransformResult:
     batch: BatchTables
-    counters: Counter[str]
+    counters: dict[str, Counter[str]]  # by stage: extract, segment, enrich
+
+
+class BatchFailed(Exception):
+    """A step raised for a whole batch (a bug, not bad input): which stage, and what it said."""
+
+    def __init__(self, stage: Stage, message: str):
+        super().__init__(stage, message)
+        self.stage: Stage = stage
+        self.message = message
+
+    def __str__(self) -> str:
+        return f"{self.stage} failed: {self.message}"
 
 
 def transform_batch(
@@ -37,12 +50,33 @@ def transform_batch(
     `prior_errors` (from fetch) and `unchanged_urls` (fetched, same content as stored) ride along so
     that the batch's errors are written in the same transaction as its rows.
     """
-    docs = extract_batch(list(pages), settings.extract.sites)
-    segmented = segment_batch(docs.items, settings.segment)
-    enriched = enrich.enrich_all(segmented.items, settings.enrich)
-    errors = [*prior_errors, *docs.errors, *segmented.errors, *enriched.errors]
-    counters = docs.counters + segmented.counters + enriched.counters
-    batch = to_tables(run_id, pages, enriched.items, errors, unchanged_urls)
+    stage: Stage = "extract"
+    clock = time.perf_counter()
+    seconds: dict[str, float] = {}
+
+    def lap(done: Stage, next_stage: Stage) -> None:
+        nonlocal stage, clock
+        now = time.perf_counter()
+        seconds[done], stage, clock = now - clock, next_stage, now
+
+    try:
+        docs = extract_batch(list(pages), settings.extract.sites)
+        lap("extract", "segment")
+        segmented = segment_batch(docs.items, settings.segment)
+        lap("segment", "enrich")
+        enriched = enrich.enrich_all(segmented.items, settings.enrich)
+        lap("enrich", "load")  # turning the records into the tables the load writes
+        errors = [*prior_errors, *docs.errors, *segmented.errors, *enriched.errors]
+        batch = to_tables(run_id, pages, enriched.items, errors, unchanged_urls)
+    except Exception as e:
+        raise BatchFailed(stage, f"{type(e).__name__}: {e}") from e
+    counters = {
+        "extract": docs.counters + Counter(pages_in=len(pages), documents_out=len(docs.items)),
+        "segment": segmented.counters + Counter(documents_in=len(docs.items)),
+        "enrich": enriched.counters + Counter(documents_in=len(segmented.items)),
+    }
+    for stage_name, counter in counters.items():
+        counter["seconds"] = seconds[stage_name]
     return TransformResult(batch=batch, counters=counters)
 
 

@@ -1,8 +1,9 @@
--- What an interrupted run left done: the runs over the same sources (the parameter) since the last one
--- that finished, which did not finish themselves (status running: killed; failed: stopped by an error),
--- with the URLs of the pages their batches loaded. A resumed run skips those URLs.
+-- What an interrupted run left done: the runs over the same sources (the first parameter) since the last
+-- one that finished, which did not finish themselves (status running: killed; failed: stopped by an error),
+-- with the URLs of the pages their batches loaded. A resumed run skips those URLs. The second parameter is
+-- the asking run, left out. A run asks while it holds the writer lock, so a `running` run is a dead one.
 WITH same_sources AS (
-    SELECT run_id, started_at, status FROM runs WHERE sources = ?::VARCHAR[]
+    SELECT run_id, started_at, status FROM runs WHERE sources = ?::VARCHAR[] AND run_id <> ?
 ),
 last_done AS (
     SELECT max(started_at) AS started_at FROM same_sources WHERE status = 'done'

@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
-from wenji.tasks.db import open_db
+from wenji.tasks.db import open_db, transaction
 from wenji.tasks.enrich.fingerprint import NUM_PERM
 
 # 32 bands x 4 rows: a pair with similarity 0.5 shares a band with probability 1-(1-0.5^4)^32 = 0.87,
@@ -174,14 +174,9 @@ def find_duplicates(db_path: str | Path, run_id: str) -> DuplicateStats:
     )
     with open_db(db_path) as con:
         con.register("new_duplicates", table)
-        con.execute("BEGIN")
-        try:
+        with transaction(con):
             con.execute("DELETE FROM duplicates")
             con.execute("INSERT INTO duplicates BY NAME SELECT * FROM new_duplicates")
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
     return DuplicateStats(
         documents=len(doc_ids),
         groups=sum(r.is_representative for r in rows),

@@ -15,7 +15,6 @@ import time
 import zlib
 from collections import Counter
 from collections.abc import Callable, Iterator
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import replace
 from datetime import UTC
 from http.server import BaseHTTPRequestHandler
@@ -23,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from wenji.tasks.fetch import fetch_batch
+from wenji.tasks.crawler import fetch_batch
 from wenji.tasks.records import SourceItem, content_hash
 from wenji.tasks.settings import FetchConfig
 from wenji.tasks.site_server import Route, serve
@@ -490,21 +489,22 @@ def test_connection_lost_mid_body_is_an_error_row(handler: Handler) -> None:
     assert hits.counts["/cut.html"] == CFG.retries + 1  # a broken transfer is worth another try
 
 
-def test_the_fetch_process_decodes_pages_and_is_replaced_when_it_dies(site: str) -> None:
-    from wenji.flows.etl import FetchProcess
+def test_the_fetch_process_streams_decoded_pages_and_a_dead_one_is_reported(site: str) -> None:
+    from wenji.flows.streaming import FetchProcessDied, FetchStream
+    from wenji.tasks.incremental import FetchJob
 
-    process = FetchProcess()
-    items = [SourceItem(url=site + "/gbk-header.html")]
-    try:
-        fetched = process.fetch(items, CFG, None)
-        assert fetched.items[0].encoding == "gb18030" and "全国文明城市" in fetched.items[0].text
-        children = multiprocessing.active_children()
-        assert len(children) == 1 and children[0].pid != os.getpid()
-        os.kill(children[0].pid, signal.SIGKILL)
-        children[0].join(timeout=10)
-        with pytest.raises(BrokenProcessPool):  # the batch fails (the task retries it) ...
-            process.fetch(items, CFG, None)
-        assert "全国文明城市" in process.fetch(items, CFG, None).items[0].text  # ... in a new process
-    finally:
-        process.close()
+    jobs = [FetchJob(SourceItem(url=site + "/gbk-header.html"))]
+    with FetchStream(jobs, CFG, batch_size=10, batch_wait=0.1) as stream:
+        [batch] = [b for b in stream.batches() if b is not None]
+    assert batch.pages[0].encoding == "gb18030" and "全国文明城市" in batch.pages[0].text
+    assert batch.counters["pages_requested"] == 1
+    assert multiprocessing.active_children() == []
+
+    slow = [FetchJob(SourceItem(url=f"{site}/slow.html"))]
+    with pytest.raises(FetchProcessDied), FetchStream(slow, CFG, batch_size=10, batch_wait=5) as stream:
+        [child] = multiprocessing.active_children()
+        assert child.pid != os.getpid()
+        os.kill(child.pid, signal.SIGKILL)
+        for _ in stream.batches():
+            pass
     assert multiprocessing.active_children() == []

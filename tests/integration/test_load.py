@@ -13,7 +13,7 @@ import pyarrow as pa
 import pytest
 
 from wenji.tasks import db as dbmod
-from wenji.tasks.load import load_batch, start_run, stored_hashes, to_tables
+from wenji.tasks.load import load_batch, start_run, stored_state, to_tables
 from wenji.tasks.records import (
     Doc,
     ErrorRecord,
@@ -105,7 +105,8 @@ def test_loading_the_same_page_twice_replaces_rows(db_path: Path) -> None:
         tokens = con.execute("SELECT word, pos, position FROM tokens ORDER BY position").fetchall()
     assert row == ("讲话一", ["范文大全", "讲话稿"], ["誓师", "决胜"], "同志们:\n迫在眉睫。")
     assert tokens == [("决胜", "v", 0), ("全国文明城市", "nz", 1)]
-    assert stored_hashes(db_path, [_page().page_id, "unknown"]) == {_page().page_id: content_hash(BODY)}
+    stored = stored_state(db_path, [URL, "https://unknown.example/"])
+    assert list(stored) == [URL] and stored[URL].content_hash == content_hash(BODY)
 
 
 def test_errors_are_replaced_when_the_url_is_handled_again(db_path: Path) -> None:
@@ -145,15 +146,16 @@ def test_unchanged_page_keeps_its_extract_errors_but_not_its_fetch_errors(db_pat
 
 
 def test_corpus_tables_are_stale_only_after_an_unfinished_run(db_path: Path) -> None:
-    from wenji.tasks.load import RunCounts, corpus_stale, finish_run
+    from wenji.tasks.load import corpus_stale, finish_run
+    from wenji.tasks.runstats import RunStats
 
     start_run(db_path, "run1", [URL], Settings())
     assert not corpus_stale(db_path, "run1")  # a run never counts itself
-    finish_run(db_path, "run1", RunCounts(), "done", 1.0)
+    finish_run(db_path, "run1", RunStats(), "done", 1.0)
     start_run(db_path, "run2", [URL], Settings())  # killed: stays `running`
     start_run(db_path, "run3", [URL], Settings())
     assert corpus_stale(db_path, "run3")
-    finish_run(db_path, "run3", RunCounts(), "done", 1.0)
+    finish_run(db_path, "run3", RunStats(), "done", 1.0)
     start_run(db_path, "run4", [URL], Settings())
     assert not corpus_stale(db_path, "run4")  # run3 finished after run2 and refreshed the corpus tables
 

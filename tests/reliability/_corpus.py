@@ -11,9 +11,9 @@ from dataclasses import replace
 from functools import cache
 from pathlib import Path
 
+from wenji.tasks.crawler import fetch_batch
 from wenji.tasks.enrich.keywords import enrich_batch
 from wenji.tasks.extract import extract_batch
-from wenji.tasks.fetch import fetch_batch
 from wenji.tasks.load import BatchTables, to_tables
 from wenji.tasks.records import ErrorRecord, Page, ProcessedDoc, SourceItem
 from wenji.tasks.segment import segment_batch

@@ -8,7 +8,8 @@ from pathlib import Path
 from _corpus import batch_run_id, make_batch
 
 from wenji.tasks.db import migrate, open_db, sql_text
-from wenji.tasks.load import RunCounts, finish_run, load_batch, start_run
+from wenji.tasks.load import finish_run, load_batch, start_run
+from wenji.tasks.runstats import RunStats
 from wenji.tasks.settings import Settings
 
 V1_TABLES = ("runs", "pages", "documents", "paragraphs", "sentences", "keywords", "errors")
@@ -66,7 +67,7 @@ def test_v1_database_is_migrated_in_place_with_its_data(tmp_path: Path) -> None:
     # The next run migrates (start_run) and loads a batch with the current code.
     start_run(db_path, "current-run", SOURCES, Settings(db_path=str(db_path)))
     load_batch(db_path, make_batch(1))
-    finish_run(db_path, "current-run", RunCounts(), "done", 1.0)
+    finish_run(db_path, "current-run", RunStats(), "done", 1.0)
 
     with open_db(db_path, read_only=True) as con:
         versions = [

@@ -15,7 +15,8 @@ from _corpus import TABLES, make_batch
 from _site import CountingSite
 
 from wenji.tasks.db import open_db
-from wenji.tasks.load import RunCounts, finish_run, load_batch, resume_point, start_run
+from wenji.tasks.load import finish_run, load_batch, resume_point, start_run
+from wenji.tasks.runstats import RunStats
 from wenji.tasks.settings import Settings, load_settings, with_fetch
 
 SOURCES = ["https://www.reliability-demo.gov.cn/sitemap.xml"]
@@ -31,14 +32,14 @@ def test_resume_point_is_what_unfinished_runs_loaded_since_the_last_finished_one
 
     start_run(db_path, "done-1", SOURCES, settings)
     _load_as(db_path, "done-1", 0)
-    finish_run(db_path, "done-1", RunCounts(), "done", 1.0)
+    finish_run(db_path, "done-1", RunStats(), "done", 1.0)
     assert resume_point(db_path, SOURCES) is None  # the last run finished: nothing to resume
 
     start_run(db_path, "killed-2", SOURCES, settings)  # never finished: killed
     _load_as(db_path, "killed-2", 1)
     start_run(db_path, "failed-3", SOURCES, settings)
     _load_as(db_path, "failed-3", 2)
-    finish_run(db_path, "failed-3", RunCounts(), "failed", 1.0)
+    finish_run(db_path, "failed-3", RunStats(), "failed", 1.0)
     start_run(db_path, "other-sources", ["https://elsewhere.example/"], settings)
 
     point = resume_point(db_path, SOURCES)
@@ -52,7 +53,7 @@ def test_resume_point_is_what_unfinished_runs_loaded_since_the_last_finished_one
     assert not any("/b000/" in url for url in point.loaded_urls)  # the finished run's pages are not skipped
 
     start_run(db_path, "done-4", SOURCES, settings)
-    finish_run(db_path, "done-4", RunCounts(), "done", 1.0)
+    finish_run(db_path, "done-4", RunStats(), "done", 1.0)
     assert resume_point(db_path, SOURCES) is None
 
 

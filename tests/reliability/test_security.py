@@ -11,8 +11,8 @@ import pytest
 from click.testing import CliRunner
 
 from wenji.flows.cli import main
+from wenji.tasks.crawler import fetch_batch
 from wenji.tasks.db import migrate, open_db
-from wenji.tasks.fetch import fetch_batch
 from wenji.tasks.records import SourceItem
 from wenji.tasks.settings import FetchConfig, SettingsError, load_settings
 from wenji.tasks.site_server import serve

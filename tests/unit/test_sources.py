@@ -10,8 +10,6 @@ from pathlib import Path
 
 import pytest
 
-from wenji.tasks.fetch import unchanged_by_lastmod
-from wenji.tasks.records import SourceItem
 from wenji.tasks.settings import FetchConfig
 from wenji.tasks.site_server import Route, serve
 from wenji.tasks.sources import MAX_SITEMAP_BYTES, lastmod_bound, parse_sitemap, resolve_sources
@@ -271,16 +269,3 @@ def test_sitemap_lastmod_reaches_the_items_also_in_broken_xml() -> None:
         sitemap = parse_sitemap(data, "test")
         assert sitemap is not None
         assert sitemap.lastmods == {first: datetime(2024, 3, 30, 12, tzinfo=UTC)}
-
-
-def test_unchanged_by_lastmod_keeps_only_pages_older_than_the_stored_copy() -> None:
-    fetched = datetime(2024, 4, 1, tzinfo=UTC)
-    old = SourceItem("https://a.cn/1", changed_by=datetime(2024, 3, 30, 12, tzinfo=UTC))
-    new = SourceItem("https://a.cn/2", changed_by=datetime(2024, 4, 2, tzinfo=UTC))
-    no_lastmod = SourceItem("https://a.cn/3")
-    never_stored = SourceItem("https://a.cn/4", changed_by=datetime(2020, 1, 1, tzinfo=UTC))
-    stored = {item.url: fetched for item in (old, new, no_lastmod)}
-    assert unchanged_by_lastmod([old, new, no_lastmod, never_stored], stored) == (
-        [new, no_lastmod, never_stored],
-        [old],
-    )
