@@ -146,13 +146,18 @@ def _stacked_chart(rows: Rows, x: str, stack: str, y: str, div_id: str, horizont
 
 
 def _duplicates_chart(rows: Rows) -> str:
+    """Copies per near-duplicate group, the sites carrying them in the label: copies, not sites, are the
+    bars, since in a one-site corpus every group is on one site and a bar of sites says nothing."""
     import plotly.graph_objects as go
 
-    labels = [f"{_esc(t)}（{n}）" for t, n in zip(rows.col("title"), rows.col("copies"), strict=True)][::-1]
+    labels = [
+        f"{_esc(t)}（{n} site{'s' if n != 1 else ''}）"
+        for t, n in zip(rows.col("title"), rows.col("sites"), strict=True)
+    ][::-1]
     fig = go.Figure(
-        _bar(rows.col("sites")[::-1], labels, horizontal=True, hovertext=rows.col("min_similarity")[::-1])
+        _bar(rows.col("copies")[::-1], labels, horizontal=True, hovertext=rows.col("min_similarity")[::-1])
     )
-    fig.update_layout(xaxis_title="sites carrying a copy", yaxis={"type": "category"})
+    fig.update_layout(xaxis_title="copies (documents in the group)", yaxis={"type": "category"})
     return _figure_html(fig, "chart-duplicates")
 
 
@@ -231,7 +236,8 @@ def render_html(data: ReportData, plotly_js: str | None = None) -> str:
             "Most-copied texts",
             r["duplicates"],
             _duplicates_chart,
-            "Near-duplicate groups by number of sites carrying a copy; (n) = copies.",
+            "Near-duplicate groups by number of copies, within a site or across sites; (n sites) = the sites"
+            " carrying them. No rows: no text occurs twice.",
         ),
         _section(
             "Outline depth",
