@@ -28,6 +28,7 @@ QUERIES = {
     "top_terms": "reports/top_terms",
     "term_trends": "reports/term_trends",
     "documents_by_category": "reports/documents_by_category_type",
+    "slogan_spread": "reports/slogan_spread",
     "duplicates": "reports/most_copied",
     "outline_depth": "reports/outline_depth",
     "errors": "reports/errors_by_stage",
@@ -125,6 +126,34 @@ def _trends_chart(rows: Rows) -> str:
         )
     fig.update_layout(xaxis_title="month published", yaxis_title="per 1,000 content tokens")
     return _figure_html(fig, "chart-term-trends")
+
+
+def _spread_chart(rows: Rows) -> str:
+    """Sites that have used each formulation by each month; in a corpus where every one stays on one site,
+    documents instead (sites would be a flat 1)."""
+    import plotly.graph_objects as go
+
+    by_sites = max(rows.col("sites_so_far")) > 1
+    y = "sites_so_far" if by_sites else "documents_so_far"
+    fig = go.Figure()
+    points: dict[str, list[dict[str, Any]]] = {}
+    for r in rows.dicts():
+        points.setdefault(r["term"], []).append(r)
+    for term, ps in points.items():
+        fig.add_trace(
+            go.Scatter(
+                x=[str(p["month"]) for p in ps],
+                y=[p[y] for p in ps],
+                mode="lines+markers",
+                name=_esc(term),
+                hovertext=[f"{p['documents']} documents, {p['sites']} sites this month" for p in ps],
+            )
+        )
+    fig.update_layout(
+        xaxis_title="month published",
+        yaxis_title="sites that have used it" if by_sites else "documents that have used it (one site)",
+    )
+    return _figure_html(fig, "chart-slogan-spread")
 
 
 def _stacked_chart(rows: Rows, x: str, stack: str, y: str, div_id: str, horizontal: bool = False) -> str:
@@ -231,6 +260,13 @@ def render_html(data: ReportData, plotly_js: str | None = None) -> str:
             "Documents per category and type",
             r["documents_by_category"],
             lambda rows: _stacked_chart(rows, "category", "doc_type", "documents", "chart-categories"),
+        ),
+        _section(
+            "How formulations spread",
+            r["slogan_spread"],
+            _spread_chart,
+            "The 5 most widespread quoted phrases, numeric slogans and series: sites (or, on one site,"
+            " documents) that have used each by each month (view term_timeline).",
         ),
         _section(
             "Most-copied texts",

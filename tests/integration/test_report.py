@@ -37,6 +37,7 @@ EVIL = "<script>alert(1)</script>"
 CHART_IDS = (
     "chart-top-terms",
     "chart-term-trends",
+    "chart-slogan-spread",
     "chart-categories",
     "chart-outline-depth",
     "chart-errors",
@@ -70,7 +71,7 @@ def test_page_text_is_escaped_everywhere() -> None:
 
 def test_empty_sections_say_so() -> None:
     html = render_html(_data_with("标题"), plotly_js="")
-    assert html.count("No rows.") == 4  # trends, categories, outline depth, errors
+    assert html.count("No rows.") == 5  # trends, spread, categories, outline depth, errors
 
 
 def test_most_copied_bars_are_copies_so_a_one_site_corpus_shows_them() -> None:

@@ -101,7 +101,9 @@ def test_new_terms_from_a_run_change_segmentation_on_reprocess(prefect_api: str,
             ).fetchall()
         )
         top_terms = [w for (w,) in con.execute("SELECT word FROM term_freq LIMIT 20").fetchall()]
-        one_char = con.execute("SELECT count(*) FROM term_freq WHERE word IN ('新', '好', '要')").fetchone()[0]
+        one_char = con.execute("SELECT count(*) FROM term_freq WHERE word IN ('新', '好', '要')").fetchone()[
+            0
+        ]
     # Single characters are no content words (新, 好 were 8th and 12th of the demo corpus's term_freq).
     assert len(top_terms) == 20 and all(len(w) > 1 for w in top_terms) and one_char == 0
     assert found >= 20 and first.new_terms == found == stats["new_terms"]
