@@ -36,10 +36,12 @@ from wenji.tasks.db import open_db, sql_text, transaction
 
 # A candidate occurs at least this often. 3 is the least at which both entropies can be non-zero on
 # each side and a coincidence of two sentences is ruled out; on the 17 demo documents (14k tokens) it
-# leaves 44 terms, on 10,000 synthetic documents (8.8 M tokens) 766.
+# leaves 44 terms, on 10,000 synthetic documents (bench/queries/corpus.py, 8.8 M tokens) 737.
 MIN_FREQUENCY = 3
 # Cohesion floor, in nats: the parts occur together at least e^3 ≈ 20 times as often as chance would put
-# them side by side. Below 3 on the demo corpus: 城市 / 建设, 工作 / 要求 (free combinations).
+# them side by side. Below it on the 10,000 synthetic documents: 城市 / 社区 (2.94), 好 / 干部, 发展 / 新,
+# 履行 / 巡察 (free combinations); it halves their candidates (8,746 → 4,372). On the 17 demo documents
+# every candidate is above it: with 14k tokens, 3 co-occurrences are already rare by chance.
 MIN_PMI = 3.0
 # Entropy floor, in nats, on the poorer side: ln(2) ≈ 0.69 would be two equally frequent neighbours;
 # 0.6 also lets 3 occurrences with 2 neighbours (0.64) pass and stops a fragment that always has the
