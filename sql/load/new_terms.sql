@@ -31,7 +31,7 @@ counted AS MATERIALIZED (   -- every run a b and a b c seen often enough; tags d
     GROUP BY GROUPING SETS ((a, b), (a, b, c))
     HAVING count(*) >= getvariable('new_terms_min_frequency') AND (grouping(c) = 1 OR c IS NOT NULL)
 ),
-unit AS (SELECT word, sum(n) AS n FROM doc_terms GROUP BY word),   -- every token's count
+unit AS MATERIALIZED (SELECT word, sum(n) AS n FROM doc_terms GROUP BY word),   -- every token's count
 total AS (SELECT sum(n)::DOUBLE AS n FROM unit),
 cohesive AS (   -- cohesion: ln(p(term) / p(a) p(b)); a 3-token term takes the lower of a | b c and a b | c
     SELECT k.a, k.b, k.c, k.a || k.b || coalesce(k.c, '') AS term, k.frequency, k.last_tag,
