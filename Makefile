@@ -1,10 +1,12 @@
-# `make run`: set up and run the main job on the bundled sample site. `make test`: set up and run the tests.
+# `make run`: set up and run the main job on the bundled sample site. `make test`: set up and run the tests
+# (installs only the Python packages of pyproject.toml into .venv). `make test-browser`: the headless-browser test,
+# which may install Chromium with apt.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench bench-large bench-slowhost bench-queries bench-extraction bench-extraction-holdout bench-segmentation chromium clean
+.PHONY: run test test-browser lint bench bench-large bench-slowhost bench-queries bench-extraction bench-extraction-holdout bench-segmentation chromium clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -14,17 +16,21 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/wenji demo
 
-# The report test opens the HTML in headless Chromium: Debian's package (and CJK fonts for its screenshot),
-# installed only when missing and when we may (root); otherwise that one test is skipped.
+# The report's browser test opens the HTML in headless Chromium: Debian's package (and CJK fonts for its
+# screenshot), installed only when missing and when we may (root). Only `make test-browser` installs it: `make test`
+# installs nothing outside .venv (without Chromium, that one test is skipped).
 chromium:
 	@if [ ! -x /usr/bin/chromium ] && [ "$$(id -u)" = 0 ]; then \
 		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk; } \
 			|| echo "could not install chromium: the browser test will be skipped"; \
 	fi
 
-test: $(STAMP) chromium
+test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
+
+test-browser: $(STAMP) chromium
+	$(BIN)/python -m pytest tests/integration/test_report.py -k chromium
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

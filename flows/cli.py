@@ -7,11 +7,14 @@ start fast and work without Prefect configured at all.
 from __future__ import annotations
 
 import csv
+import errno
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -22,17 +25,127 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 SAMPLE_SITE = REPO_ROOT / "examples" / "site"
 DEMO_QUERIES = ("reports/demo_documents", "reports/demo_top_words", "reports/demo_errors")
 
+# Exit statuses (the README's "Commands" section lists them). 2 is click's own for usage errors.
+EXIT_FAILED = 1  # the work failed: nothing loaded (run, demo, reprocess), a page failed (extract); or a bug
+EXIT_USAGE = 2  # a flag, the config file or a source is wrong; nothing was started
+EXIT_DATABASE = 3  # the database is held by another process, or its schema does not match this version
+EXIT_PREFECT = 4  # the configured Prefect server does not answer, or the temporary one did not start
+EXIT_SYSTEM = 5  # disk full, permission denied, read-only file system, out of memory
+EXIT_INTERRUPTED = 130  # Ctrl-C
+# Errors shown under a run's summary (the rest are in the `errors` table).
+SUMMARY_ERRORS = 5
+# errno values that are the machine's state, not a bug: each names what the user can do.
+SYSTEM_ERRNOS = {
+    errno.ENOSPC: "the disk is full",
+    errno.EDQUOT: "the disk quota is exceeded",
+    errno.EACCES: "permission denied",
+    errno.EPERM: "operation not permitted",
+    errno.EROFS: "the file system is read-only",
+}
+# The same states as DuckDB words them in its IO errors.
+DUCKDB_SYSTEM_MESSAGES = {
+    "No space left on device": "the disk is full",
+    "Disk quota exceeded": "the disk quota is exceeded",
+    "Permission denied": "permission denied",
+    "Read-only file system": "the file system is read-only",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Failure:
+    """An expected failure: one message for the terminal and the exit status."""
+
+    code: int
+    message: str
+
+
+def _causes(exc: BaseException) -> Iterator[BaseException]:
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        yield current
+        current = current.__cause__ or current.__context__
+
+
+def expected_failure(exc: BaseException) -> Failure | None:
+    """What `exc` (or an exception it was raised from) means for the user, or None for a bug.
+
+    Expected: bad configuration, the database held by another process or from another version, the
+    Prefect server down, and the machine's state (disk full, permissions, memory). Anything else is a
+    bug and keeps its traceback.
+    """
+    from wenji.flows.runtime import PrefectUnavailable
+    from wenji.tasks.db import DatabaseBusyError, RunLockedError, SchemaError
+
+    for e in _causes(exc):
+        if isinstance(e, SettingsError):
+            return Failure(EXIT_USAGE, f"configuration: {e}")
+        if isinstance(e, DatabaseBusyError | RunLockedError | SchemaError):
+            return Failure(EXIT_DATABASE, str(e))
+        if isinstance(e, PrefectUnavailable):
+            return Failure(EXIT_PREFECT, str(e))
+        if isinstance(e, MemoryError):
+            return Failure(EXIT_SYSTEM, "out of memory; lower --batch-size or --workers")
+        if isinstance(e, OSError) and e.errno in SYSTEM_ERRNOS:
+            where = f": {e.filename}" if e.filename else ""
+            return Failure(EXIT_SYSTEM, f"{SYSTEM_ERRNOS[e.errno]}{where} ({e.strerror})")
+        duckdb = sys.modules.get("duckdb")
+        if duckdb is not None and isinstance(e, duckdb.OutOfMemoryException):
+            return Failure(EXIT_SYSTEM, f"DuckDB ran out of memory; lower --batch-size ({e})")
+        if duckdb is not None and isinstance(e, duckdb.IOException):
+            for words, what in DUCKDB_SYSTEM_MESSAGES.items():
+                if words in str(e):
+                    return Failure(EXIT_SYSTEM, f"{what} ({e})")
+    return None
+
+
+class _Main(click.Group):
+    """The `wenji` group: an expected failure is one line on stderr and an exit status, no traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except KeyboardInterrupt:
+            if ctx.params.get("debug"):
+                raise
+            click.echo("wenji: interrupted", err=True)
+            ctx.exit(EXIT_INTERRUPTED)
+        except Exception as e:
+            failure = expected_failure(e)
+            if failure is None or ctx.params.get("debug"):
+                raise
+            click.echo(f"wenji: {failure.message}", err=True)
+            ctx.exit(failure.code)
+
+
+class Refused(click.ClickException):
+    """A configuration or source that cannot work: one line, `wenji: ...`, exit EXIT_USAGE."""
+
+    exit_code = EXIT_USAGE
+
+    def show(self, file: Any = None) -> None:
+        click.echo(f"wenji: {self.format_message()}", err=True)
+
 
 def _settings(config: str | None, **overrides: object) -> Settings:
     try:
         return load_settings(config, **overrides)
     except SettingsError as e:
-        raise click.UsageError(f"configuration: {e}") from None
+        raise Refused(f"configuration: {e}") from None
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=_Main, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="wenji")
-def main() -> None:
+@click.option(
+    "--debug",
+    is_flag=True,
+    envvar="WENJI_DEBUG",
+    help="Show the traceback of expected failures too (database busy, server down, disk full, ...).",
+)
+def main(debug: bool) -> None:
     """wenji (文集): Chinese web documents → DuckDB tables.
 
     Fetch pages, extract and clean their text, segment it, enrich it and load everything into DuckDB,
@@ -40,25 +153,84 @@ def main() -> None:
     """
 
 
-def _run_and_report(sources: Sequence[str] | None, settings: Settings, since: datetime | None = None) -> None:
-    """Run the flow over `sources` (with None: reprocess the stored pages) and print the summary."""
-    from wenji.flows.runtime import prefect_backend
-    from wenji.tasks.db import RunLockedError
+def _check_sources(sources: Sequence[str]) -> None:
+    """Refuse, in well under a second and before Prefect starts, sources that cannot work (exit 2)."""
+    from wenji.tasks.preflight import source_problems
 
+    problems = source_problems(sources)
+    if problems:
+        raise Refused("\n".join(f"source {p}" for p in problems))
+
+
+def _check_runtime(settings: Settings) -> None:
+    """Refuse settings the flow would only trip over after Prefect started (exit 2)."""
+    import importlib.util
+
+    from wenji.tasks.preflight import database_problem
+
+    if problem := database_problem(settings.db_path):
+        raise Refused(problem)
+
+    if settings.dask_address and importlib.util.find_spec("prefect_dask") is None:
+        raise Refused("dask_address is set but prefect-dask is not installed: pip install 'wenji[dask]'")
+
+
+def nothing_loaded(counts: Any) -> bool:
+    """Whether a run failed as a whole: it has errors and loaded nothing, not even an unchanged page.
+
+    A run with some pages loaded and some failed succeeded (its errors are rows of `errors`); so did a
+    re-run where every page was unchanged, and a resumed run whose pages were all loaded before (they
+    count as seen, not failed).
+    """
+    return (
+        counts.errors > 0
+        and counts.pages_fetched == 0
+        and counts.pages_unchanged == 0
+        and counts.pages_failed >= counts.pages_seen
+    )
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n:,} {word}{'' if n == 1 else 's'}"
+
+
+def _first_errors(db_path: str, run_id: str, limit: int = SUMMARY_ERRORS) -> list[tuple[str, str, str, str]]:
+    """The first errors of one run (url, stage, kind, message), from sql/cli/run_errors.sql."""
+    from wenji.tasks.db import open_db, sql_text
+
+    with open_db(db_path, read_only=True) as con:
+        return con.execute(sql_text("cli/run_errors"), [run_id, limit]).fetchall()
+
+
+def _run_and_report(sources: Sequence[str] | None, settings: Settings, since: datetime | None = None) -> None:
+    """Run the flow over `sources` (with None: reprocess the stored pages) and print the summary.
+
+    Exits with EXIT_FAILED when the run loaded nothing because every source or page failed.
+    """
+    from wenji.flows.runtime import hide_tracebacks_of, prefect_backend
+
+    if not click.get_current_context().find_root().params.get("debug"):
+        hide_tracebacks_of(lambda e: expected_failure(e) is not None)
     with prefect_backend():
         from wenji.flows.etl import run_etl, run_reprocess, summary_markdown
 
-        try:
-            summary = run_etl(sources, settings) if sources is not None else run_reprocess(settings, since)
-        except RunLockedError as e:
-            raise click.ClickException(str(e)) from None
+        summary = run_etl(sources, settings) if sources is not None else run_reprocess(settings, since)
     click.echo("")
     click.echo(summary_markdown(summary))
     if summary.counts.errors:
+        first = _first_errors(summary.db_path, summary.run_id)
+        n = summary.counts.errors
+        click.echo(f"\nErrors ({len(first)} of {n:,}):" if len(first) < n else "\nErrors:")
+        for url, _stage, kind, message in first:
+            click.echo(f"  {url}\n    {kind}: {message}")
         click.echo(
-            f"\nSee them with: wenji query --db {settings.db_path} "
-            '"SELECT url, stage, kind, message FROM errors"'
+            f"\nSee them all with: wenji query --db {settings.db_path} "
+            f"\"SELECT url, stage, kind, message FROM errors WHERE run_id = '{summary.run_id}'\""
         )
+    if nothing_loaded(summary.counts):
+        errors = _plural(summary.counts.errors, "error")
+        click.echo(f"wenji: nothing was loaded: every source or page failed ({errors}, above)", err=True)
+        sys.exit(EXIT_FAILED)
 
 
 @main.command()
@@ -136,7 +308,9 @@ def run(
     )
     sources = sources or settings.sources
     if not sources:
-        raise click.UsageError("give SOURCE arguments, or list `sources` in the --config file")
+        raise Refused("no sources: give SOURCE arguments, or list `sources` in the --config file")
+    _check_sources(sources)
+    _check_runtime(settings)
     if allow_private:
         settings = with_fetch(settings, allow_private=True)
     if min_delay is not None:
@@ -153,7 +327,7 @@ def run(
         try:
             settings = replace(settings, crawl=replace(settings.crawl, follow_links=True, **crawl))
         except SettingsError as e:
-            raise click.UsageError(f"configuration: {e}") from None
+            raise Refused(f"configuration: {e}") from None
     _run_and_report(sources, settings)
 
 
@@ -182,20 +356,20 @@ def serve_command(config: str, interval: float | None, cron: str | None) -> None
     if interval is not None and cron is not None:
         raise click.UsageError("give --interval or --cron, not both")
     if not Path(config).is_file():
-        raise click.UsageError(f"no config file {config}: copy examples/wenji.toml and list your sources")
+        raise Refused(f"no config file {config}: copy examples/wenji.toml and list your sources")
     settings = _settings(config, schedule_cron=cron)
     if not settings.sources:
-        raise click.UsageError(f"configuration: sources: list the URLs to refresh in {config}")
+        raise Refused(f"configuration: sources: list the URLs to refresh in {config}")
     from wenji.flows.runtime import quiet_prefect
 
     quiet_prefect()
     from wenji.flows.serve import NoServerError, ScheduleChoice, require_server, serve_deployments
 
     try:
-        api_url = require_server()
+        api_url = require_server()  # PrefectUnavailable, when it does not answer, exits EXIT_PREFECT
     except NoServerError as e:
         click.echo(str(e), err=True)
-        sys.exit(2)
+        sys.exit(EXIT_USAGE)
     when = ScheduleChoice(settings.schedule_cron, settings.schedule_timezone, interval)
     click.echo(f"Serving etl/daily-refresh ({when.describe()}) and etl/on-demand on {api_url}")
     serve_deployments(settings, Path(config), when)
@@ -230,7 +404,8 @@ def reprocess(
         config, db_path=db_path, batch_size=batch_size, workers=workers, dask_address=dask_address
     )
     if not Path(settings.db_path).exists():
-        raise click.UsageError(f"no database at {settings.db_path}: run `wenji run` first")
+        raise Refused(f"no database at {settings.db_path}: run `wenji run` first")
+    _check_runtime(settings)
     _run_and_report(None, settings, since.replace(tzinfo=UTC) if since else None)
 
 
@@ -246,13 +421,17 @@ def reprocess(
 def demo(db_path: str, site: str) -> None:
     """Serve the bundled sample site on 127.0.0.1, run the flow over its sitemap, and show some queries."""
 
-    from wenji.tasks.site_server import serve
+    from wenji.tasks.site_server import CANONICAL_ORIGIN, serve
 
     settings = _settings(None, db_path=db_path)
-    settings = with_fetch(settings, allow_private=True)
-    with serve(Path(site)) as base_url:
-        click.echo(f"Serving {site} at {base_url}; running the ETL flow over {base_url}/sitemap.xml")
-        _run_and_report([f"{base_url}/sitemap.xml"], settings)
+    _check_runtime(settings)
+    # The site is served as stored, under its public URLs, from a new port each time: `connect_to` sends
+    # the requests for those URLs here, so a page keeps its id (the hash of its URL) from run to run.
+    with serve(Path(site), rewrite_origin=False) as base_url:
+        settings = with_fetch(settings, allow_private=True, connect_to=(f"{CANONICAL_ORIGIN}={base_url}",))
+        sitemap = f"{CANONICAL_ORIGIN}/sitemap.xml"
+        click.echo(f"Serving {site} as {CANONICAL_ORIGIN} at {base_url}; running the ETL flow over {sitemap}")
+        _run_and_report([sitemap], settings)
     from wenji.tasks.db import open_db, sql_text
 
     with open_db(db_path, read_only=True) as con:
@@ -280,28 +459,45 @@ def _print_result(cursor, fmt: str) -> None:  # type: ignore[no-untyped-def]
         w.writerow(columns)
         w.writerows(rows)
     else:
-        click.echo(_table(columns, rows))
+        click.echo(query_table(columns, rows))
 
 
-def _cell(v: object, width: int = 60) -> str:
-    s = "" if v is None else str(v).replace("\n", " ")
-    return s if len(s) <= width else s[: width - 1] + "…"
+# Widest a cell gets, in terminal cells (a CJK character takes two); longer ones end in "…".
+MAX_CELL_WIDTH = 60
+# Width of the table when stdout is no terminal (a pipe, a file): wide enough that nothing is cut short of
+# MAX_CELL_WIDTH in ordinary queries.
+PIPE_WIDTH = 200
 
 
-def _display_width(s: str) -> int:
-    """Terminal columns: CJK characters take two."""
-    import unicodedata
+def query_table(columns: list[str], rows: list[tuple], width: int | None = None) -> str:
+    """Rows as a terminal table, laid out by display width with `rich`, so that CJK columns line up. A
+    cell wider than MAX_CELL_WIDTH is cut with an ellipsis; when the terminal is narrower than the
+    table, cells fold onto more lines rather than lose characters unmarked."""
+    import io
+    import shutil
 
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in s)
+    from rich import box
+    from rich.cells import cell_len
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
 
+    def cell(v: object) -> Text:
+        text = Text("" if v is None else str(v).replace("\n", " "))
+        text.truncate(MAX_CELL_WIDTH, overflow="ellipsis")
+        return text
 
-def _table(columns: list[str], rows: list[tuple]) -> str:
-    cells = [[_cell(c) for c in columns], *[[_cell(v) for v in r] for r in rows]]
-    widths = [max(_display_width(r[i]) for r in cells) for i in range(len(columns))]
-    fmt_row = lambda r: " | ".join(v + " " * (w - _display_width(v)) for v, w in zip(r, widths, strict=True))  # noqa: E731
-    out = [fmt_row(cells[0]), "-+-".join("-" * w for w in widths), *(fmt_row(r) for r in cells[1:])]
-    out.append(f"({len(rows)} row{'s' if len(rows) != 1 else ''})")
-    return "\n".join(out)
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, header_style="bold")
+    for name in columns:
+        table.add_column(name, overflow="fold", min_width=cell_len(name))
+    for row in rows:
+        table.add_row(*(cell(v) for v in row))
+    if width is None:
+        width = shutil.get_terminal_size((PIPE_WIDTH, 24)).columns if sys.stdout.isatty() else PIPE_WIDTH
+    out = io.StringIO()
+    Console(file=out, width=width, color_system=None, highlight=False, emoji=False, markup=False).print(table)
+    lines = [line.rstrip() for line in out.getvalue().splitlines()]
+    return "\n".join([*lines, f"({len(rows)} row{'s' if len(rows) != 1 else ''})"])
 
 
 @main.command()
@@ -329,7 +525,7 @@ def query(sql: str | None, db_path: str, sql_file: str | None, fmt: str, wait_se
     """
     import duckdb
 
-    from wenji.tasks.db import DatabaseBusyError, open_db
+    from wenji.tasks.db import open_db
 
     if (sql is None) == (sql_file is None):
         raise click.UsageError("give either SQL as an argument or --file FILE.sql")
@@ -340,7 +536,7 @@ def query(sql: str | None, db_path: str, sql_file: str | None, fmt: str, wait_se
             db_path, read_only=True, wait_seconds=wait_seconds, config={"enable_external_access": False}
         ) as con:
             _print_result(con.execute(text), fmt)
-    except (FileNotFoundError, DatabaseBusyError) as e:
+    except FileNotFoundError as e:
         raise click.ClickException(str(e)) from None
     except duckdb.Error as e:
         raise click.ClickException(f"query failed: {e}") from None
@@ -354,12 +550,11 @@ def export(out_dir: str, db_path: str, fmt: str) -> None:
     """Write every table to OUT_DIR as Parquet (the large ones partitioned by site) or CSV."""
     import duckdb
 
-    from wenji.tasks.db import DatabaseBusyError
     from wenji.tasks.export import export_tables
 
     try:
         exported = export_tables(db_path, out_dir, fmt)
-    except (FileNotFoundError, DatabaseBusyError) as e:
+    except FileNotFoundError as e:
         raise click.ClickException(str(e)) from None
     except duckdb.Error as e:
         raise click.ClickException(f"export failed: {e}") from None
@@ -374,12 +569,11 @@ def report(db_path: str, out: str) -> None:
     """Write one self-contained HTML report (charts over the analysis views; opens offline)."""
     import duckdb
 
-    from wenji.tasks.db import DatabaseBusyError
     from wenji.tasks.report import write_report
 
     try:
         path = write_report(db_path, out)
-    except (FileNotFoundError, DatabaseBusyError) as e:
+    except FileNotFoundError as e:
         raise click.ClickException(str(e)) from None
     except duckdb.Error as e:
         raise click.ClickException(f"report failed: {e}") from None

@@ -4,12 +4,18 @@ Prefect reads its settings when it is first imported, so `quiet_prefect()` must 
 `import prefect`. Without a configured server, Prefect would start one temporary server per worker
 process; starting one here and pointing every process at it through PREFECT_API_URL avoids that
 (measured: 3 servers and 'database is locked' errors without it, one server and no errors with it).
+
+"Configured" is what Prefect itself reads: the environment, the active profile (`prefect config set
+PREFECT_API_URL=...`), prefect.toml, .env, pyproject.toml's [tool.prefect]. A configured server that does
+not answer its health check is a `PrefectUnavailable` with one message saying where the URL was set and
+how to fix it, before any flow starts (Prefect's own client would retry for ~10 s, then print a traceback).
 """
 
 from __future__ import annotations
 
+import logging
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 # Offline machines print a telemetry error per run, and task-state lines drown the progress lines.
@@ -42,23 +48,133 @@ def quiet_prefect() -> None:
         os.environ.setdefault(key, value)
 
 
+# Seconds to wait for a configured server's health check: a refused connection fails at once, a host that
+# drops packets takes this long. A healthy local server answers in milliseconds.
+HEALTH_TIMEOUT = 5.0
+
+
+class PrefectUnavailable(RuntimeError):
+    """The configured Prefect server does not answer, or the temporary one did not start."""
+
+
+def configured_api_url() -> str | None:
+    """PREFECT_API_URL as Prefect resolves it (environment, profile, prefect.toml, ...), or None."""
+    quiet_prefect()
+    from prefect.settings import get_current_settings
+
+    return get_current_settings().api.url or None
+
+
+def where_api_url_is_set() -> tuple[str, str]:
+    """Where the configured PREFECT_API_URL comes from, and how to unset it: (place, fix)."""
+    if os.environ.get("PREFECT_API_URL"):
+        return "set by the environment variable PREFECT_API_URL", "run `unset PREFECT_API_URL`"
+    from prefect.context import get_settings_context
+    from prefect.settings import PREFECT_API_URL
+
+    profile = get_settings_context().profile
+    if PREFECT_API_URL in profile.settings:
+        return f"set in Prefect profile '{profile.name}'", "run `prefect config unset PREFECT_API_URL`"
+    return (
+        "set in prefect.toml, .env or pyproject.toml [tool.prefect] in this folder",
+        "remove it from that file",
+    )
+
+
+def check_server(url: str, timeout: float = HEALTH_TIMEOUT) -> None:
+    """Raise PrefectUnavailable, naming `url` and what to do, unless the server there answers `/health`.
+
+    Only a failed connection or a 5xx counts: a 401/403 (Prefect Cloud without a key) is the client's
+    business, and Prefect's own message about it is clear.
+    """
+    import httpx
+
+    try:
+        response = httpx.get(f"{url.rstrip('/')}/health", timeout=timeout)
+        problem = f"HTTP {response.status_code}" if response.status_code >= 500 else None
+    except httpx.HTTPError as e:
+        problem = f"{type(e).__name__}: {e}" if str(e) else type(e).__name__
+    if problem is None:
+        return
+    place, unset = where_api_url_is_set()
+    raise PrefectUnavailable(
+        f"Prefect is configured to use the server at {url} ({place}), but it does not answer ({problem}).\n"
+        f"Start it with `prefect server start`, or {unset} to let wenji start a temporary server "
+        "for each run."
+    )
+
+
+class _HideTracebacks(logging.Filter):
+    """Drops Prefect's log records about an exception `expected` says the CLI reports in one line."""
+
+    def __init__(self, expected: Callable[[BaseException], bool]) -> None:
+        super().__init__()
+        self.expected = expected
+        self.hidden: list[str] = []  # the classes hidden, to drop the "Finished in state" line that follows
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        if exc is not None and self.expected(exc):
+            self.hidden.append(type(exc).__name__)
+            return False
+        if self.hidden:  # "Finished in state Failed('... DatabaseBusyError: ...')" says it once more
+            message = record.getMessage()
+            return not (message.startswith("Finished in state") and any(n in message for n in self.hidden))
+        return True
+
+
+# Where Prefect logs a failed task or flow run, with its traceback.
+RUN_LOGGERS = ("prefect.flow_runs", "prefect.task_runs", "prefect.flow_engine", "prefect.task_engine")
+
+
+def hide_tracebacks_of(expected: Callable[[BaseException], bool]) -> None:
+    """Keep Prefect from printing tracebacks around the one-line message of an expected failure.
+
+    Prefect logs a failed run with its traceback (~100 lines) before the exception reaches the CLI, which
+    then says the same in one sentence (`wenji --debug` keeps them). Other exceptions are logged as before.
+    """
+    hide = _HideTracebacks(expected)
+    for name in RUN_LOGGERS:
+        logger = logging.getLogger(name)
+        for old in [f for f in logger.filters if isinstance(f, _HideTracebacks)]:
+            logger.removeFilter(old)
+        logger.addFilter(hide)
+
+
 @contextmanager
 def prefect_backend() -> Iterator[str]:
-    """Yield the API URL flows will report to, starting a temporary local server if none is configured."""
-    quiet_prefect()
-    configured = os.environ.get("PREFECT_API_URL")
+    """Yield the API URL flows will report to, starting a temporary local server if none is configured.
+
+    A configured server is checked first: PrefectUnavailable if it does not answer.
+    """
+    configured = configured_api_url()
     if configured:
+        check_server(configured)
         yield configured
         return
     from prefect.server.api.server import SubprocessASGIServer
 
     server = SubprocessASGIServer()
-    server.start()
+    try:
+        server.start()
+    except RuntimeError as e:  # "Timed out while attempting to connect to ephemeral Prefect API server"
+        raise PrefectUnavailable(
+            f"the temporary Prefect server did not start ({e}). On a busy machine raise "
+            "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS (now "
+            f"{os.environ.get('PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS')} s), or start a server "
+            "with `prefect server start` and `prefect config set PREFECT_API_URL=http://127.0.0.1:4200/api`"
+        ) from None
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    # The environment for worker processes; the settings for this one, whose settings were read already.
     os.environ["PREFECT_API_URL"] = server.api_url
     try:
-        yield server.api_url
+        with temporary_settings({PREFECT_API_URL: server.api_url}):
+            try:
+                yield server.api_url
+            finally:
+                _drain_workers()
     finally:
-        _drain_workers()
         server.stop()
         del os.environ["PREFECT_API_URL"]
 

@@ -16,8 +16,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import httpx
-
 from wenji.tasks.settings import Settings
 
 if TYPE_CHECKING:
@@ -25,12 +23,10 @@ if TYPE_CHECKING:
 
 DAILY = "daily-refresh"
 ON_DEMAND = "on-demand"
-# Seconds to wait for the configured server's health check before saying it is not running.
-HEALTH_TIMEOUT = 5.0
 
 NO_SERVER = """\
-No Prefect server is configured (PREFECT_API_URL is not set).
-Prefect cannot schedule runs on the temporary server that `wenji run` starts for one command.
+No Prefect server is configured (PREFECT_API_URL is not set in the environment, the Prefect profile or
+prefect.toml). Prefect cannot schedule runs on the temporary server that `wenji run` starts for one command.
 Start a server and point Prefect at it, then run `wenji serve` again:
 
     prefect server start                      # UI at http://127.0.0.1:4200
@@ -39,23 +35,20 @@ Start a server and point Prefect at it, then run `wenji serve` again:
 
 
 class NoServerError(RuntimeError):
-    """No Prefect server is configured, or the configured one does not answer."""
+    """No Prefect server is configured."""
 
 
 def require_server() -> str:
-    """The configured Prefect API URL, once it answers its health check."""
-    from prefect.settings import get_current_settings
+    """The configured Prefect API URL (as Prefect reads its settings), once it answers its health check.
 
-    url = get_current_settings().api.url
+    NoServerError when none is configured; `runtime.PrefectUnavailable` when it does not answer.
+    """
+    from wenji.flows.runtime import check_server, configured_api_url
+
+    url = configured_api_url()
     if not url:
         raise NoServerError(NO_SERVER)
-    try:
-        httpx.get(f"{url.rstrip('/')}/health", timeout=HEALTH_TIMEOUT).raise_for_status()
-    except httpx.HTTPError as e:
-        raise NoServerError(
-            f"PREFECT_API_URL is {url}, but no Prefect server answers there ({e}).\n"
-            "Start it with `prefect server start`, or point PREFECT_API_URL at the one you use."
-        ) from None
+    check_server(url)
     return url
 
 
@@ -76,21 +69,21 @@ class ScheduleChoice:
 def build_deployments(settings: Settings, config: Path, when: ScheduleChoice) -> list[RunnerDeployment]:
     """`etl/daily-refresh` (scheduled, over the config's sources) and `etl/on-demand` (no schedule).
 
-    Both run the one `etl` flow with the config path as parameter, on the task runner the config asks
-    for. `concurrency_limit=1`: two refreshes of one DuckDB file must not overlap (one writer at a time).
+    Both run the one `etl` flow with the config path as parameter; each run builds the task runner its
+    config asks for (`workers`, `dask_address`), also when a `prefect worker` runs it.
+    `concurrency_limit=1`: two refreshes of one DuckDB file must not overlap (one writer at a time).
     """
     from prefect.schedules import Cron, Interval
 
-    from wenji.flows.etl import etl, task_runner_for
+    from wenji.flows.etl import etl
 
-    flow = etl.with_options(task_runner=task_runner_for(settings))
     params = {"config": str(config.resolve())}
     schedule = (
         Interval(when.interval, timezone=when.timezone)
         if when.interval is not None
         else Cron(when.cron, timezone=when.timezone)
     )
-    daily = flow.to_deployment(
+    daily = etl.to_deployment(
         name=DAILY,
         schedule=schedule,
         parameters=params,
@@ -98,7 +91,7 @@ def build_deployments(settings: Settings, config: Path, when: ScheduleChoice) ->
         description=f"Refresh the configured sources ({when.describe()}); unchanged pages are skipped.",
         tags=["wenji"],
     )
-    on_demand = flow.to_deployment(
+    on_demand = etl.to_deployment(
         name=ON_DEMAND,
         parameters=params,
         description="Run the ETL by hand; pass `sources` (a list of URLs) to override the config's.",

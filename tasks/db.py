@@ -96,7 +96,9 @@ def describe_holder(db_path: str | Path) -> str:
         marker = json.loads(run_marker_path(db_path).read_text(encoding="utf-8"))
         run_id, pid, started = marker["run_id"], int(marker["pid"]), marker["started_at"]
     except (OSError, ValueError, KeyError, TypeError):
-        return "another process (no wenji run is recorded as writing it: a duckdb session or a script?)"
+        pid = None
+    if pid is None or pid == os.getpid():  # no run's marker, or our own: the run holds its writer lock
+        return "another process (no other wenji run is writing it: a duckdb session or a script?)"
     if not _pid_alive(pid):
         return (
             f"another process; the last wenji run here (run {run_id}, pid {pid}, started at {started}) "

@@ -42,7 +42,9 @@ from http import HTTPStatus
 
 import httpx
 
+from wenji.tasks.connect_to import connect_to_mounts, connected_hosts
 from wenji.tasks.decode import decode_html
+from wenji.tasks.fetch_messages import private_address, robots_unreachable
 from wenji.tasks.incremental import Validators
 from wenji.tasks.records import ErrorRecord, Page, SourceItem, Stage, content_hash
 from wenji.tasks.robots import ALLOW_ALL, MAX_ROBOTS_BYTES, ROBOTS_TOKEN, Robots, parse_robots
@@ -177,10 +179,7 @@ def address_problem(host: str, port: int, allow_private: bool) -> str | None:
     for *_, sockaddr in infos:
         ip = ipaddress.ip_address(str(sockaddr[0]).split("%")[0])
         if _forbidden(ip):
-            return (
-                f"{host} resolves to {ip}, a private, loopback or link-local address; "
-                "set fetch.allow_private = true to fetch from such hosts"
-            )
+            return private_address(host, ip)
     return None
 
 
@@ -428,11 +427,12 @@ class Fetcher:
         self._robots: dict[str, Robots | FetchFailure] = {}
         self._robots_locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
         self._address_problems: dict[tuple[str, int], str | None] = {}
+        self._connected = connected_hosts(cfg.connect_to)
 
     async def _address_problem(self, host: str, port: int) -> str | None:
         """`address_problem`, resolved once per host and port per run: a crawl usually holds thousands of
         pages of a handful of sites, and a resolver round trip per request cost ~1 ms of a thread each."""
-        if self.cfg.allow_private:
+        if self.cfg.allow_private or host in self._connected:
             return None
         key = (host, port)
         if key not in self._address_problems:
@@ -556,10 +556,7 @@ class Fetcher:
         verdict = self._robots[robots_url]
         if isinstance(verdict, FetchFailure):
             return FetchFailure(
-                "fetch_robots_unreachable",
-                f"{url} not fetched: {robots_url} could not be read ({verdict.kind}), and RFC 9309 says to "
-                "treat the site as disallowed until it can; try again later, or set "
-                "fetch.respect_robots = false if you have the site's permission",
+                "fetch_robots_unreachable", robots_unreachable(str(url), robots_url, verdict.kind, url.host)
             )
         rule = verdict.blocking_rule(str(url))
         if rule is None:
@@ -747,5 +744,6 @@ async def open_fetcher(cfg: FetchConfig, counters: Counter[str]) -> AsyncIterato
         limits=httpx.Limits(max_connections=pool, max_keepalive_connections=pool),
         follow_redirects=False,
         verify=tls_context(),
+        mounts=connect_to_mounts(cfg.connect_to, cfg.allow_private, tls_context()),
     ) as client:
         yield Fetcher(client, cfg, counters)

@@ -15,6 +15,7 @@ from typing import Any, get_type_hints
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from wenji import __version__
+from wenji.tasks.connect_to import parse_connect_to
 from wenji.tasks.site_rules import SiteRule, selector_problem
 
 DEFAULT_USER_AGENT = f"wenji/{__version__} (+https://github.com/wenji-etl/wenji; Chinese document ETL)"
@@ -45,6 +46,14 @@ class FetchConfig:
     # A stored page whose sitemap <lastmod> is older than our copy is not requested again (off: every
     # stored page gets a conditional request, for sites whose sitemaps don't keep lastmod up to date).
     trust_sitemap_lastmod: bool = True
+    # "ORIGIN=TARGET" entries: fetch ORIGIN's URLs from TARGET, keeping their URLs (see tasks/connect_to.py).
+    connect_to: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        try:
+            parse_connect_to(self.connect_to)
+        except ValueError as e:
+            raise SettingsError(f"fetch.connect_to: {e}") from None
 
 
 @dataclass(slots=True, frozen=True)
@@ -173,7 +182,12 @@ def load_settings(path: str | Path | None = None, **overrides: Any) -> Settings:
         except tomllib.TOMLDecodeError as e:
             raise SettingsError(f"config file {p} is not valid TOML: {e}") from None
         settings = _build(Settings, data)
-        settings = replace(settings, db_path=confined_path(settings.db_path, settings.data_dir, "db_path"))
+        # Relative to the file, not to wherever the command runs: a scheduled job, `wenji serve` and a
+        # prefect worker each start in a folder of their own, and must all write the same database.
+        data_dir = str(p.parent / settings.data_dir)
+        db_path = confined_path(settings.db_path, data_dir, "db_path")
+        sources = tuple(_from_config_folder(source, p.parent) for source in settings.sources)
+        settings = replace(settings, data_dir=data_dir, db_path=db_path, sources=sources)
     given = {k: v for k, v in overrides.items() if v is not None}
     if given:
         settings = replace(
@@ -185,6 +199,14 @@ def load_settings(path: str | Path | None = None, **overrides: Any) -> Settings:
         raise SettingsError("workers: expected at least 1 worker process")
     _check_schedule(settings)
     return settings
+
+
+def _from_config_folder(source: str, folder: Path) -> str:
+    """A source as the config file means it: a relative folder or file is relative to the file's folder;
+    URLs are left alone."""
+    if "://" in source or Path(source).is_absolute():
+        return source
+    return str(folder / source)
 
 
 def confined_path(path: str, data_dir: str, key: str) -> str:

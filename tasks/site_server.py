@@ -9,7 +9,9 @@ bytes. Two deliberate exceptions:
 - `_headers.json` at the root maps URL paths to extra headers; it is how a page declares its charset only
   in the HTTP header, as many Chinese sites do (`{"Content-Type": "text/html; charset=gbk"}`).
 - In `sitemap.xml` and `robots.txt` the canonical origin is replaced by the live base URL, so the sitemap
-  on disk stays a valid sitemap of the public site while the served one lists fetchable URLs.
+  on disk stays a valid sitemap of the public site while the served one lists fetchable URLs. With
+  `rewrite_origin=False` (what `wenji demo` does) they are served as stored, and the fetcher is pointed at
+  this server with `fetch.connect_to`: the pages keep their public URLs whatever port serves them.
 
 Files carry validators, as real static servers send them: an ETag (a hash of the bytes served) and a
 Last-Modified (the file's mtime). A conditional GET that still matches gets a bodiless 304, so re-runs
@@ -145,7 +147,7 @@ def _file_answer(
         # Like every static server: relative links in an index page only work under the slash URL.
         return _Answer(301, {"Location": url_path + "/"}, b"")
     body = file.read_bytes()
-    if _rewrites_origin(file):
+    if base_url and _rewrites_origin(file):
         body = body.replace(CANONICAL_ORIGIN.encode("ascii"), base_url.encode("ascii"))
     mtime = file.stat().st_mtime
     validators = {
@@ -162,6 +164,7 @@ def _file_answer(
 class _QuietServer(ThreadingHTTPServer):
     daemon_threads = True
     base_url = ""  # set right after binding, once the ephemeral port is known
+    rewrite_origin = True
 
     def handle_error(self, request: object, client_address: object) -> None:
         # Tests hang up on slow routes on purpose (timeouts); that is not worth a traceback on stderr.
@@ -193,7 +196,7 @@ def _make_handler(root: Path | None, routes: Mapping[str, Route | Handler]) -> t
 
         def _base_url(self) -> str:
             assert isinstance(self.server, _QuietServer)
-            return self.server.base_url
+            return self.server.base_url if self.server.rewrite_origin else ""
 
         def do_GET(self) -> None:
             self._answer(send_body=True)
@@ -235,8 +238,12 @@ def serve(
     root: Path | None = None,
     routes: Mapping[str, Route | Handler] | None = None,
     host: str = "127.0.0.1",
+    rewrite_origin: bool = True,
 ) -> Iterator[str]:
     """Serve `root` (and extra routes, matched on the path incl. query) on an ephemeral port.
+
+    With `rewrite_origin` (the default), sitemaps and robots.txt name this server instead of
+    CANONICAL_ORIGIN; without, every file is served exactly as stored.
 
     Yields the base URL like 'http://127.0.0.1:54321'. Threaded, daemon threads, quiet (no request
     logging to stderr), shut down on exit.
@@ -251,6 +258,7 @@ def serve(
     server = (_QuietServer6 if ipv6 else _QuietServer)((host, 0), handler)
     url_host = f"[{host}]" if ipv6 else host
     server.base_url = f"http://{url_host}:{server.server_address[1]}"
+    server.rewrite_origin = rewrite_origin
     thread = threading.Thread(
         target=server.serve_forever,
         args=(SHUTDOWN_POLL_SECONDS,),

@@ -160,6 +160,13 @@ def test_served_schedule_and_manual_trigger(server_env: dict[str, str], tmp_path
                 time.sleep(1)
             db = data / "wenji.duckdb"
             assert _count(db, "SELECT count(*) FROM documents") >= 15
+            # One summary line per finished run in serve's own output (issue 17).
+            deadline = time.monotonic() + 30
+            while " pages seen, " not in _tail(log, 100_000):
+                assert time.monotonic() < deadline, f"no summary line:\n{_tail(log)}"
+                time.sleep(0.5)
+            line = next(x for x in _tail(log, 100_000).splitlines() if " pages seen, " in x)
+            assert "wenji run " in line and " done in " in line and f"database {db}" in line
             assert _count(db, "SELECT count(*) FROM runs WHERE status = 'done'") >= 1
 
             # An operator pauses the refresh, drops its backlog, and runs the on-demand deployment by hand.
