@@ -10,7 +10,7 @@ DELETE FROM new_terms;
 
 INSERT INTO new_terms
 WITH
-adjacent AS (   -- each token (a) with the one before it (l) and the three after it
+adjacent AS NOT MATERIALIZED (   -- each token (a) with the one before it (l) and the three after it
     SELECT s.doc_id, s.sentence_no,
            unnest(list_prepend(NULL, s.words[1:-3])) AS l,
            unnest(s.words[1:-2]) AS a, unnest(s.words[2:]) AS b, unnest(s.words[3:]) AS c,
@@ -18,7 +18,7 @@ adjacent AS (   -- each token (a) with the one before it (l) and the three after
            unnest(s.pos[1:-2]) AS pa, unnest(s.pos[2:]) AS pb, unnest(s.pos[3:]) AS pc
     FROM sentences AS s
 ),
-word_runs AS (   -- a b are word tokens (no punctuation, numeral, Latin); c is NULL unless it is one too
+word_runs AS NOT MATERIALIZED (   -- a b are word tokens (no punctuation, numeral, Latin); c is NULL unless it is one too
     SELECT doc_id, sentence_no, l, a, b, CASE WHEN pc NOT IN ('x', 'm', 'mq', 'eng') THEN c END AS c,
            c AS after_b, d AS after_c, pa, pb, pc
     FROM adjacent
