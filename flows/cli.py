@@ -580,6 +580,49 @@ def report(db_path: str, out: str) -> None:
     click.echo(f"Wrote {path} ({path.stat().st_size // 1024} KiB); it opens in a browser without network.")
 
 
+@main.group()
+def terms() -> None:
+    """New terms found over the corpus (table new_terms), as a user dictionary."""
+
+
+@terms.command(name="export")
+@click.option("--db", "db_path", default="data/wenji.duckdb", show_default=True, help="DuckDB file to read.")
+@click.option("--top", type=click.IntRange(min=1), default=100, show_default=True, help="Best-ranked terms.")
+@click.option(
+    "--min-documents",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Only terms used in at least this many documents.",
+)
+@click.option(
+    "-o", "--out", "out", required=True, type=click.Path(dir_okay=False), help="Dictionary file to write."
+)
+def terms_export(db_path: str, top: int, min_documents: int, out: str) -> None:
+    """Write the top new terms as a jieba user dictionary (word freq tag per line).
+
+    List the file under segment.user_dicts in a config file, then `wenji reprocess --config F` segments
+    the stored pages again with it.
+    """
+    import duckdb
+
+    from wenji.tasks.db import DatabaseBusyError
+    from wenji.tasks.enrich.new_terms import top_new_terms, user_dict_text
+
+    try:
+        found = top_new_terms(db_path, top, min_documents)
+    except (FileNotFoundError, DatabaseBusyError) as e:
+        raise click.ClickException(str(e)) from None
+    except duckdb.CatalogException:
+        raise click.ClickException(
+            f"{db_path} has no new_terms table yet: run `wenji run` or `wenji reprocess` on it first"
+        ) from None
+    Path(out).write_text(user_dict_text(found, db_path), encoding="utf-8")
+    click.echo(
+        f"Wrote {len(found)} terms to {out}; list it under segment.user_dicts, then `wenji reprocess`."
+    )
+
+
 @main.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
 @click.option("--format", "fmt", type=click.Choice(["json", "text"]), default="json", show_default=True)
