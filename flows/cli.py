@@ -243,6 +243,18 @@ def _run_and_report(sources: Sequence[str] | None, settings: Settings, since: da
     "--allow-private", is_flag=True, default=None, help="Allow fetching loopback/private addresses."
 )
 @click.option(
+    "--allow-link-local",
+    is_flag=True,
+    default=None,
+    help="Allow link-local and cloud metadata addresses (169.254/16, fe80::/10); not --allow-private.",
+)
+@click.option(
+    "--sitemap-any-host",
+    is_flag=True,
+    default=None,
+    help="Keep sitemap URLs on any host (default: the sitemap's, or hosts whose robots.txt names it).",
+)
+@click.option(
     "--resume/--no-resume",
     default=None,
     help="Skip pages an interrupted run over the same sources already loaded (default: on, logged).",
@@ -279,6 +291,8 @@ def run(
     batch_size: int | None,
     workers: int | None,
     allow_private: bool | None,
+    allow_link_local: bool | None,
+    sitemap_any_host: bool | None,
     resume: bool | None,
     min_delay: float | None,
     follow_links: bool | None,
@@ -313,6 +327,10 @@ def run(
     _check_runtime(settings)
     if allow_private:
         settings = with_fetch(settings, allow_private=True)
+    if allow_link_local:
+        settings = with_fetch(settings, allow_link_local=True)
+    if sitemap_any_host:
+        settings = with_fetch(settings, sitemap_same_host=False)
     if min_delay is not None:
         settings = with_fetch(settings, min_delay=min_delay)
     crawl = {

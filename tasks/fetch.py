@@ -28,7 +28,6 @@ import asyncio
 import ipaddress
 import os
 import random
-import socket
 import ssl
 import zlib
 from collections import Counter, defaultdict
@@ -40,11 +39,21 @@ from email.utils import formatdate, parsedate_to_datetime
 from functools import cache
 from http import HTTPStatus
 
+import httpcore
 import httpx
 
-from wenji.tasks.connect_to import connect_to_mounts, connected_hosts
+from wenji.tasks.addresses import (
+    AddressBook,
+    AddressPolicy,
+    ForbiddenAddress,
+    Resolver,
+    checked_transport,
+    parse_ip,
+    system_resolver,
+)
+from wenji.tasks.connect_to import connect_target, connect_to_mounts
 from wenji.tasks.decode import decode_html
-from wenji.tasks.fetch_messages import private_address, robots_unreachable
+from wenji.tasks.fetch_messages import robots_unreachable
 from wenji.tasks.incremental import Validators
 from wenji.tasks.records import ErrorRecord, Page, SourceItem, Stage, content_hash
 from wenji.tasks.robots import ALLOW_ALL, MAX_ROBOTS_BYTES, ROBOTS_TOKEN, Robots, parse_robots
@@ -155,32 +164,30 @@ def tls_context() -> ssl.SSLContext:
     return httpx.create_ssl_context()
 
 
-def _forbidden(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
-    # `is_global` is False for private, loopback, link-local, shared (CGNAT), reserved and unspecified.
-    return not ip.is_global or ip.is_multicast
+def address_policy(cfg: FetchConfig) -> AddressPolicy:
+    return AddressPolicy(allow_private=cfg.allow_private, allow_link_local=cfg.allow_link_local)
 
 
-def address_problem(host: str, port: int, allow_private: bool) -> str | None:
-    """None if `host` may be contacted, else a sentence saying why not.
+def address_problem(
+    host: str,
+    port: int,
+    allow_private: bool,
+    allow_link_local: bool = False,
+    resolver: Resolver = system_resolver,
+) -> str | None:
+    """None if `host` may be contacted, else a sentence saying why not (the decision, without connecting).
 
-    Catches URLs and redirects that lead to loopback, private or link-local addresses (the cloud
-    metadata service at 169.254.169.254, a router's admin page). Every address the name resolves to
-    must be public. Knowingly misses DNS rebinding: httpx resolves the name again when it connects.
-    A name that does not resolve passes here; the connection attempt then reports it.
+    Every address the name resolves to must be allowed (see tasks.addresses for the classes and why
+    link-local is apart from private). A name that does not resolve passes here; connecting reports it.
+    The fetcher itself decides through an `AddressBook`, which also pins the connection to the checked
+    addresses.
     """
-    if allow_private:
-        return None
+    literal = parse_ip(host)
     try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except (socket.gaierror, UnicodeError):
+        addresses = [str(literal)] if literal else resolver(host, port)
+    except (OSError, UnicodeError):
         return None
-    for *_, sockaddr in infos:
-        ip = ipaddress.ip_address(str(sockaddr[0]).split("%")[0])
-        if _forbidden(ip):
-            return private_address(host, ip)
-    return None
+    return AddressPolicy(allow_private, allow_link_local).problem(host, addresses)
 
 
 # --- one URL --------------------------------------------------------------------------------------
@@ -417,8 +424,11 @@ def robots_verdict(answer: _Raw | FetchFailure) -> Robots | FetchFailure:
 class Fetcher:
     """A crawl's network state: the client, the host limits, robots.txt per site (read once per run)."""
 
-    def __init__(self, client: httpx.AsyncClient, cfg: FetchConfig, counters: Counter[str]):
+    def __init__(
+        self, client: httpx.AsyncClient, cfg: FetchConfig, counters: Counter[str], book: AddressBook
+    ):
         self.client = client
+        self.book = book
         self.cfg = cfg
         self.counters = counters
         self.gate = _Gate(cfg)
@@ -426,18 +436,16 @@ class Fetcher:
         self.latency: dict[str, float] = {}
         self._robots: dict[str, Robots | FetchFailure] = {}
         self._robots_locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
-        self._address_problems: dict[tuple[str, int], str | None] = {}
-        self._connected = connected_hosts(cfg.connect_to)
 
-    async def _address_problem(self, host: str, port: int) -> str | None:
-        """`address_problem`, resolved once per host and port per run: a crawl usually holds thousands of
-        pages of a handful of sites, and a resolver round trip per request cost ~1 ms of a thread each."""
-        if self.cfg.allow_private or host in self._connected:
-            return None
-        key = (host, port)
-        if key not in self._address_problems:
-            self._address_problems[key] = await asyncio.to_thread(address_problem, host, port, False)
-        return self._address_problems[key]
+    async def _address_problem(self, url: httpx.URL) -> str | None:
+        """Why `url`'s host may not be contacted, or None, from the run's address book (resolved and
+        checked once per host and port; the connection then goes to those very addresses). For an origin
+        of fetch.connect_to, the target is what gets connected to, so the target is checked.
+
+        The transport enforces the same check when it connects; asking here first refuses before taking
+        a connection slot, and also covers requests through an HTTP proxy, which connect elsewhere."""
+        host, port = connect_target(self.cfg.connect_to, url) or (url.host, _port(url))
+        return await self.book.problem(host, port)
 
     async def fetch(self, url: str, validators: Validators | None = None) -> _Raw | FetchFailure:
         """A page, or why not. Robots are checked here, outside the page's deadline: waiting for a slow
@@ -494,13 +502,16 @@ class Fetcher:
                 blocked = await self._robots_problem(request.url)
                 if blocked:
                     raise blocked
-            host, port = request.url.host, request.url.port or (443 if request.url.scheme == "https" else 80)
+            host = request.url.host
             async with self.gate.slot(host):
-                problem = await self._address_problem(host, port)
+                problem = await self._address_problem(request.url)
                 if problem:
                     raise FetchFailure("fetch_forbidden_address", f"refused {request.url}: {problem}")
                 sent = asyncio.get_running_loop().time()
-                response = await self.client.send(request, stream=True)
+                try:
+                    response = await self.client.send(request, stream=True)
+                except ForbiddenAddress as exc:  # the transport's own check, at connect time
+                    raise FetchFailure("fetch_forbidden_address", f"refused {request.url}: {exc}") from None
                 try:
                     if response.next_request is None:
                         return await self._answer(response, headers, for_robots)
@@ -734,16 +745,52 @@ async def fetch_item(
     return _to_page(item.url, raw, declared_type, counters)
 
 
+def _environment_proxies(limits: httpx.Limits) -> dict[str, httpx.AsyncBaseTransport | None]:
+    """The proxies of HTTP_PROXY / HTTPS_PROXY / ALL_PROXY / NO_PROXY, as httpx would mount them itself.
+
+    httpx ignores the environment once it is given a transport (ours, which pins connections to checked
+    addresses), so the proxy mounts are rebuilt here. A NO_PROXY entry maps to None: the client's own
+    (checked) transport. Through a proxy, the proxy connects; the fetcher still checks the name first.
+    """
+    from httpx._utils import get_environment_proxies  # the helper httpx itself uses for this
+
+    return {
+        pattern: None
+        if url is None
+        else httpx.AsyncHTTPTransport(proxy=url, verify=tls_context(), limits=limits)
+        for pattern, url in get_environment_proxies().items()
+    }
+
+
+def _port(url: httpx.URL) -> int:
+    return url.port or (443 if url.scheme == "https" else 80)
+
+
 @asynccontextmanager
-async def open_fetcher(cfg: FetchConfig, counters: Counter[str]) -> AsyncIterator[Fetcher]:
-    """A Fetcher with its client, for one crawl; the client's connections are closed afterwards."""
+async def open_fetcher(
+    cfg: FetchConfig,
+    counters: Counter[str],
+    resolver: Resolver = system_resolver,
+    network_backend: httpcore.AsyncNetworkBackend | None = None,
+) -> AsyncIterator[Fetcher]:
+    """A Fetcher with its client, for one crawl; the client's connections are closed afterwards.
+
+    Every connection (pages, robots.txt, sitemaps, fetch.connect_to targets) goes through one address
+    book: resolved once, checked, connected to the checked address. `resolver` and `network_backend`
+    are for tests (names resolved to loopback only; a backend that records connection attempts).
+    """
     pool = max(1, cfg.concurrency)
+    limits = httpx.Limits(max_connections=pool, max_keepalive_connections=pool)
+    book = AddressBook(address_policy(cfg), resolver)
+    mounts = {
+        **_environment_proxies(limits),
+        **(connect_to_mounts(cfg.connect_to, book, tls_context(), limits, network_backend) or {}),
+    }
     async with httpx.AsyncClient(
         headers=request_headers(cfg),
         timeout=http_timeout(cfg),
-        limits=httpx.Limits(max_connections=pool, max_keepalive_connections=pool),
         follow_redirects=False,
-        verify=tls_context(),
-        mounts=connect_to_mounts(cfg.connect_to, cfg.allow_private, tls_context()),
+        transport=checked_transport(book, tls_context(), limits, network_backend),
+        mounts=mounts,
     ) as client:
-        yield Fetcher(client, cfg, counters)
+        yield Fetcher(client, cfg, counters, book)

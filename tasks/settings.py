@@ -33,7 +33,12 @@ class FetchConfig:
     per_host_concurrency: int = 4
     retries: int = 2  # extra attempts on timeouts, connection errors, 429 and 5xx; never on other 4xx
     backoff: float = 0.5  # seconds; doubled each retry, with jitter
-    allow_private: bool = False  # loopback/private/link-local addresses; the demo and tests turn it on
+    allow_private: bool = (
+        False  # loopback and private addresses (RFC 1918, ULA); the demo and tests turn it on
+    )
+    # Link-local addresses (169.254/16, fe80::/10) and the cloud metadata endpoints: apart from allow_private,
+    # since they hand out instance credentials (see tasks/addresses.py).
+    allow_link_local: bool = False
     respect_robots: bool = True  # robots.txt rules for the token "wenji" (else the `*` group)
     min_delay: float = 0.0  # seconds between request starts to one host, at least (a floor for all hosts)
     # Real sites start at this spacing, then follow their latency (AutoThrottle); loopback hosts and the
@@ -48,6 +53,9 @@ class FetchConfig:
     trust_sitemap_lastmod: bool = True
     # "ORIGIN=TARGET" entries: fetch ORIGIN's URLs from TARGET, keeping their URLs (see tasks/connect_to.py).
     connect_to: tuple[str, ...] = ()
+    # A sitemap's URLs (and an index's sitemaps) are kept only on the sitemap's own host (www. ignored) or on
+    # a host whose robots.txt names that sitemap (sitemaps.org); off = any host, for users who know theirs.
+    sitemap_same_host: bool = True
 
     def __post_init__(self) -> None:
         try:
