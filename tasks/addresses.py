@@ -61,7 +61,6 @@ METADATA_ADDRESSES = frozenset(
 # NAT64 (RFC 6052) carries an IPv4 address in its last 32 bits; a NAT64 gateway connects to that address.
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")
 _BROADCAST = ipaddress.IPv4Address("255.255.255.255")
-_STRICTNESS = (AddressClass.PUBLIC, AddressClass.PRIVATE, AddressClass.LINK_LOCAL, AddressClass.NEVER)
 
 
 def _embedded_ipv4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
@@ -96,15 +95,14 @@ def _own_class(ip: IPAddress) -> AddressClass:
 
 
 def address_class(ip: IPAddress) -> AddressClass:
-    """The class of `ip`. An IPv4-mapped address (::ffff:a.b.c.d) is its IPv4 address; a 6to4 or NAT64
-    address, which a gateway turns into an IPv4 one, gets the stricter of the two classes."""
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        return _own_class(ip.ipv4_mapped)
-    own = _own_class(ip)
-    inner = _embedded_ipv4(ip) if isinstance(ip, ipaddress.IPv6Address) else None
-    if inner is None:
-        return own
-    return max(own, _own_class(inner), key=_STRICTNESS.index)
+    """The class of `ip`. An IPv6 address that leads to an IPv4 one (IPv4-mapped ::ffff:a.b.c.d, 6to4,
+    NAT64) has the class of that IPv4 address: it is where the connection ends up. (64:ff9b::/96 itself
+    lies in reserved space; judged on its own, every public site on a DNS64 network would be refused.)"""
+    if isinstance(ip, ipaddress.IPv6Address):
+        inner = ip.ipv4_mapped or _embedded_ipv4(ip)
+        if inner is not None:
+            return _own_class(inner)
+    return _own_class(ip)
 
 
 def parse_ip(text: str) -> IPAddress | None:
