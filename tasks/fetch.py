@@ -552,10 +552,8 @@ class Fetcher:
             last_modified=response.headers.get("Last-Modified", kept.get("If-Modified-Since")),
         )
 
-    async def _robots_problem(self, url: httpx.URL) -> FetchFailure | None:
-        """Why robots.txt forbids `url`, or None (also when fetch.respect_robots is off)."""
-        if not self.cfg.respect_robots or url.scheme not in ("http", "https"):
-            return None
+    async def _robots_of(self, url: httpx.URL) -> tuple[str, Robots | FetchFailure]:
+        """The robots.txt of `url`'s site (its URL and what it says), fetched once per run."""
         robots_url = f"{url.scheme}://{url.netloc.decode('ascii')}/robots.txt"
         async with self._robots_locks[robots_url]:
             if robots_url not in self._robots:
@@ -564,7 +562,24 @@ class Fetcher:
                 if isinstance(verdict, Robots) and verdict.crawl_delay:
                     self.gate.slow_down(url.host, verdict.crawl_delay)
                 self._robots[robots_url] = verdict
-        verdict = self._robots[robots_url]
+        return robots_url, self._robots[robots_url]
+
+    async def robots_sitemaps(self, url: str) -> tuple[str, ...]:
+        """The `Sitemap:` lines of the robots.txt of `url`'s site; () when it has none or can't be read.
+
+        Read also with fetch.respect_robots off: it is how a site lets a sitemap on another host list
+        its URLs (tasks.sources), not a rule about what we may fetch."""
+        parsed = httpx.URL(url)
+        if parsed.scheme not in ("http", "https"):
+            return ()
+        _, verdict = await self._robots_of(parsed)
+        return verdict.sitemaps if isinstance(verdict, Robots) else ()
+
+    async def _robots_problem(self, url: httpx.URL) -> FetchFailure | None:
+        """Why robots.txt forbids `url`, or None (also when fetch.respect_robots is off)."""
+        if not self.cfg.respect_robots or url.scheme not in ("http", "https"):
+            return None
+        robots_url, verdict = await self._robots_of(url)
         if isinstance(verdict, FetchFailure):
             return FetchFailure(
                 "fetch_robots_unreachable", robots_unreachable(str(url), robots_url, verdict.kind, url.host)
