@@ -7,11 +7,13 @@ fails at start instead of being silently ignored.
 
 from __future__ import annotations
 
+import os
 import re
 import tomllib
 from dataclasses import MISSING, dataclass, field, fields, is_dataclass, replace
 from pathlib import Path
 from typing import Any, get_type_hints
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from wenji import __version__
@@ -130,7 +132,8 @@ class Settings:
     schedule_cron: str = "0 3 * * *"  # the daily refresh of `wenji serve` and prefect.yaml: 03:00
     schedule_timezone: str = "Asia/Shanghai"  # IANA name; cron times are read in this zone
     dask_address: str = ""  # scheduler of an existing Dask cluster, e.g. tcp://10.0.0.5:8786; "" = local
-    # Where a config file's paths (db_path) live: they are resolved under it and may not leave it.
+    # Where a config file's paths (db_path, segment.user_dicts, local sources) live: they are resolved under
+    # it and may not leave it (unless the operator passes --trust-config-paths).
     data_dir: str = "."
     resume: bool = True  # skip the pages an interrupted run over the same sources already loaded
     # Seconds a run waits for another run writing the same database (`wenji run --wait`); then it stops.
@@ -178,8 +181,17 @@ def _build(cls: type, values: dict[str, Any], prefix: str = "") -> Any:
     return cls(**{k: _coerce(prefix + k, v, hints[k]) for k, v in values.items()})
 
 
-def load_settings(path: str | Path | None = None, **overrides: Any) -> Settings:
-    """Defaults, then the TOML file (if given), then non-None keyword overrides (CLI flags)."""
+# Set to 1 by the operator (never by a config file): a config file's paths may then leave data_dir. For
+# `wenji serve`, whose flow runs load the config file themselves; `--trust-config-paths` elsewhere.
+TRUST_CONFIG_PATHS_ENV = "WENJI_TRUST_CONFIG_PATHS"
+
+
+def load_settings(path: str | Path | None = None, trust_paths: bool = False, **overrides: Any) -> Settings:
+    """Defaults, then the TOML file (if given), then non-None keyword overrides (CLI flags).
+
+    The file's paths are resolved under data_dir and confined to it (`confine_config_paths`), unless
+    `trust_paths` (the operator's `--trust-config-paths`) or WENJI_TRUST_CONFIG_PATHS=1 allows them out.
+    """
     settings = Settings()
     if path is not None:
         p = Path(path)
@@ -190,7 +202,8 @@ def load_settings(path: str | Path | None = None, **overrides: Any) -> Settings:
         except tomllib.TOMLDecodeError as e:
             raise SettingsError(f"config file {p} is not valid TOML: {e}") from None
         settings = _build(Settings, data)
-        settings = replace(settings, db_path=confined_path(settings.db_path, settings.data_dir, "db_path"))
+        trusted = trust_paths or os.environ.get(TRUST_CONFIG_PATHS_ENV, "") == "1"
+        settings = confine_config_paths(settings, trusted)
     given = {k: v for k, v in overrides.items() if v is not None}
     if given:
         settings = replace(
@@ -204,21 +217,55 @@ def load_settings(path: str | Path | None = None, **overrides: Any) -> Settings:
     return settings
 
 
-def confined_path(path: str, data_dir: str, key: str) -> str:
+def confined_path(path: str, data_dir: str, key: str, trusted: bool = False) -> str:
     """`path` from a config file, resolved under `data_dir`; refused if it leads outside it.
 
     A config file may come from elsewhere than the person running wenji (a shared repository, a
     scheduled job's template); it must not make a run write outside its data folder, e.g.
-    `db_path = "../../home/x/.bashrc"` or an absolute path. Symlinks are resolved before the check.
-    CLI flags (`--db`) are the operator's own choice and are not confined.
+    `db_path = "../../home/x/.bashrc"` or an absolute path, nor read files from anywhere into the
+    database (a user dictionary or a "file of URLs" of /etc/shadow ends up in error rows and tables).
+    Symlinks are resolved before the check. CLI flags (`--db`, SOURCE arguments) are the operator's own
+    choice and are not confined; with `trusted` (--trust-config-paths) the file's paths are not either.
     """
+    joined = Path(data_dir) / path  # an absolute `path` replaces data_dir here
+    if trusted:
+        return str(joined)
     root = Path(data_dir).resolve()
-    target = (Path(data_dir) / path).resolve()
-    if not target.is_relative_to(root):
+    if not joined.resolve().is_relative_to(root):
         raise SettingsError(
-            f"{key}: {path!r} leads outside data_dir ({root}); use a path inside it, or set data_dir"
+            f"{key}: {path!r} leads outside data_dir ({root}); use a path inside it, set data_dir, or "
+            "pass --trust-config-paths if you trust this config file"
         )
-    return str(Path(data_dir) / path)
+    return str(joined)
+
+
+def _source_path(spec: str) -> str | None:
+    """The local path of a source spec, or None for URLs (http(s), or schemes `wenji run` refuses)."""
+    text = spec.strip()
+    if text.lower().startswith("file://"):
+        return urlsplit(text).path
+    return None if "://" in text else text
+
+
+def confine_config_paths(settings: Settings, trusted: bool = False) -> Settings:
+    """Every file path of a config file resolved under data_dir (see `confined_path`), named by key:
+    db_path, segment.user_dicts[i] and the local paths among sources[i]. data_dir itself is the root
+    the file declares; review it in a config from elsewhere."""
+    root = settings.data_dir
+    dicts = tuple(
+        confined_path(p, root, f"segment.user_dicts[{i}]", trusted)
+        for i, p in enumerate(settings.segment.user_dicts)
+    )
+    sources = []
+    for i, spec in enumerate(settings.sources):
+        local = _source_path(spec)
+        sources.append(spec if local is None else confined_path(local, root, f"sources[{i}]", trusted))
+    return replace(
+        settings,
+        db_path=confined_path(settings.db_path, root, "db_path", trusted),
+        segment=replace(settings.segment, user_dicts=dicts),
+        sources=tuple(sources),
+    )
 
 
 # Dask's scheduler protocols; an address without one (host:port) is a common mistake worth naming.

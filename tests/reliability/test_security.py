@@ -143,3 +143,44 @@ def test_config_paths_cannot_leave_data_dir(tmp_path: Path, db_path: str) -> Non
     cfg = _config(tmp_path, f'data_dir = "{data}"\ndb_path = "{db_path}"\n')
     with pytest.raises(SettingsError, match=r"db_path: .* leads outside data_dir"):
         load_settings(cfg)
+
+
+@pytest.mark.parametrize(
+    ("toml", "key"),
+    [
+        ('[segment]\nuser_dicts = ["dicts/ok.txt", "/etc/passwd"]\n', r"segment\.user_dicts\[1\]"),
+        ('[segment]\nuser_dicts = ["../../outside.txt"]\n', r"segment\.user_dicts\[0\]"),
+        ('[segment]\nuser_dicts = ["link/dict.txt"]\n', r"segment\.user_dicts\[0\]"),
+        ('sources = ["https://www.gov.cn/sitemap.xml", "/etc/shadow"]\n', r"sources\[1\]"),
+        ('sources = ["../urls.txt"]\n', r"sources\[0\]"),
+        ('sources = ["file:///etc/hostname"]\n', r"sources\[0\]"),
+    ],
+)
+def test_every_config_path_is_confined_and_the_refusal_names_the_key(
+    tmp_path: Path, toml: str, key: str
+) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "link").symlink_to(tmp_path)
+    cfg = _config(tmp_path, f'data_dir = "{data}"\n{toml}')
+    with pytest.raises(SettingsError, match=key + r": .* leads outside data_dir.*--trust-config-paths"):
+        load_settings(cfg)
+    # The operator may allow them, explicitly.
+    load_settings(cfg, trust_paths=True)
+
+
+def test_config_paths_inside_data_dir_resolve_under_it_and_urls_are_left_alone(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    toml = 'sources = ["https://www.gov.cn/sitemap.xml", "urls.txt"]\n'
+    toml += '[segment]\nuser_dicts = ["dicts/公文.txt"]\n'
+    settings = load_settings(_config(tmp_path, f'data_dir = "{data}"\n{toml}'))
+    assert settings.segment.user_dicts == (str(data / "dicts" / "公文.txt"),)
+    assert settings.sources == ("https://www.gov.cn/sitemap.xml", str(data / "urls.txt"))
+
+
+def test_the_cli_refuses_an_escaping_config_path_unless_trusted(tmp_path: Path) -> None:
+    cfg = _config(tmp_path, f'data_dir = "{tmp_path}"\n[segment]\nuser_dicts = ["/etc/passwd"]\n')
+    refused = CliRunner().invoke(main, ["run", "--config", str(cfg), "https://www.gov.cn/1.htm"])
+    assert refused.exit_code == 2
+    assert "segment.user_dicts[0]: '/etc/passwd' leads outside data_dir" in refused.output
+    assert "--trust-config-paths" in refused.output
