@@ -147,6 +147,28 @@ def system_resolver(host: str, port: int) -> list[str]:
     return list(dict.fromkeys(str(sockaddr[0]).split("%")[0] for *_, sockaddr in infos))
 
 
+def address_problem(
+    host: str,
+    port: int,
+    allow_private: bool,
+    allow_link_local: bool = False,
+    resolver: Resolver = system_resolver,
+) -> str | None:
+    """None if `host` may be contacted, else a sentence saying why not (the decision, without connecting).
+
+    Every address the name resolves to must be allowed (see the module docstring for the classes and why
+    link-local is apart from private). A name that does not resolve passes here; connecting reports it.
+    The fetcher itself decides through an `AddressBook`, which also pins the connection to the checked
+    addresses.
+    """
+    literal = parse_ip(host)
+    try:
+        addresses = [str(literal)] if literal else resolver(host, port)
+    except (OSError, UnicodeError):
+        return None
+    return AddressPolicy(allow_private, allow_link_local).problem(host, addresses)
+
+
 @dataclass(slots=True, frozen=True)
 class Checked:
     """A host's resolution as checked: its addresses, or why it may not be contacted."""
@@ -272,3 +294,20 @@ def checked_transport(
     )
     pool._network_backend = CheckedBackend(book, backend)
     return transport
+
+
+def environment_proxies(
+    verify: typing.Any, limits: httpx.Limits
+) -> dict[str, httpx.AsyncBaseTransport | None]:
+    """The proxies of HTTP_PROXY / HTTPS_PROXY / ALL_PROXY / NO_PROXY, as httpx would mount them itself.
+
+    httpx ignores the environment once it is given a transport (ours, which pins connections to checked
+    addresses), so the proxy mounts are rebuilt here. A NO_PROXY entry maps to None: the client's own
+    (checked) transport. Through a proxy, the proxy connects; the fetcher still checks the name first.
+    """
+    from httpx._utils import get_environment_proxies  # the helper httpx itself uses for this
+
+    return {
+        pattern: None if url is None else httpx.AsyncHTTPTransport(proxy=url, verify=verify, limits=limits)
+        for pattern, url in get_environment_proxies().items()
+    }

@@ -96,12 +96,15 @@ def _default_port(url: httpx.URL) -> int:
     return url.port or (443 if url.scheme == "https" else 80)
 
 
-def connect_target(entries: Sequence[str], url: httpx.URL) -> tuple[str, int] | None:
-    """The (host, port) a request for `url` connects to when fetch.connect_to redirects its origin, else
-    None. The fetcher checks that address, not the public name's, which is never resolved."""
+# (scheme, host, port) of an origin → the (host, port) its requests connect to.
+Targets = dict[tuple[str, str, int], tuple[str, int]]
+
+
+def connect_targets(entries: Sequence[str]) -> Targets:
+    """Where the requests of each fetch.connect_to origin connect; the fetcher checks that address, not
+    the public name's, which is never resolved. Built once per crawl: looked up at every request."""
+    targets: Targets = {}
     for rule in parse_connect_to(entries):
-        origin = httpx.URL(rule.origin)
-        if (origin.scheme, origin.host, _default_port(origin)) == (url.scheme, url.host, _default_port(url)):
-            target = httpx.URL(rule.target)
-            return target.host, _default_port(target)
-    return None
+        origin, target = httpx.URL(rule.origin), httpx.URL(rule.target)
+        targets[(origin.scheme, origin.host, _default_port(origin))] = (target.host, _default_port(target))
+    return targets

@@ -48,10 +48,10 @@ from wenji.tasks.addresses import (
     ForbiddenAddress,
     Resolver,
     checked_transport,
-    parse_ip,
+    environment_proxies,
     system_resolver,
 )
-from wenji.tasks.connect_to import connect_target, connect_to_mounts
+from wenji.tasks.connect_to import connect_targets, connect_to_mounts
 from wenji.tasks.decode import decode_html
 from wenji.tasks.fetch_messages import robots_unreachable
 from wenji.tasks.incremental import Validators
@@ -162,32 +162,6 @@ def tls_context() -> ssl.SSLContext:
     (one per batch and one per sitemap) unless handed a ready context.
     """
     return httpx.create_ssl_context()
-
-
-def address_policy(cfg: FetchConfig) -> AddressPolicy:
-    return AddressPolicy(allow_private=cfg.allow_private, allow_link_local=cfg.allow_link_local)
-
-
-def address_problem(
-    host: str,
-    port: int,
-    allow_private: bool,
-    allow_link_local: bool = False,
-    resolver: Resolver = system_resolver,
-) -> str | None:
-    """None if `host` may be contacted, else a sentence saying why not (the decision, without connecting).
-
-    Every address the name resolves to must be allowed (see tasks.addresses for the classes and why
-    link-local is apart from private). A name that does not resolve passes here; connecting reports it.
-    The fetcher itself decides through an `AddressBook`, which also pins the connection to the checked
-    addresses.
-    """
-    literal = parse_ip(host)
-    try:
-        addresses = [str(literal)] if literal else resolver(host, port)
-    except (OSError, UnicodeError):
-        return None
-    return AddressPolicy(allow_private, allow_link_local).problem(host, addresses)
 
 
 # --- one URL --------------------------------------------------------------------------------------
@@ -436,6 +410,7 @@ class Fetcher:
         self.latency: dict[str, float] = {}
         self._robots: dict[str, Robots | FetchFailure] = {}
         self._robots_locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
+        self._connect_targets = connect_targets(cfg.connect_to)
 
     async def _address_problem(self, url: httpx.URL) -> str | None:
         """Why `url`'s host may not be contacted, or None, from the run's address book (resolved and
@@ -444,7 +419,8 @@ class Fetcher:
 
         The transport enforces the same check when it connects; asking here first refuses before taking
         a connection slot, and also covers requests through an HTTP proxy, which connect elsewhere."""
-        host, port = connect_target(self.cfg.connect_to, url) or (url.host, _port(url))
+        origin = (url.scheme, url.host, _port(url))
+        host, port = self._connect_targets.get(origin) or (url.host, _port(url))
         return await self.book.problem(host, port)
 
     async def fetch(self, url: str, validators: Validators | None = None) -> _Raw | FetchFailure:
@@ -760,23 +736,6 @@ async def fetch_item(
     return _to_page(item.url, raw, declared_type, counters)
 
 
-def _environment_proxies(limits: httpx.Limits) -> dict[str, httpx.AsyncBaseTransport | None]:
-    """The proxies of HTTP_PROXY / HTTPS_PROXY / ALL_PROXY / NO_PROXY, as httpx would mount them itself.
-
-    httpx ignores the environment once it is given a transport (ours, which pins connections to checked
-    addresses), so the proxy mounts are rebuilt here. A NO_PROXY entry maps to None: the client's own
-    (checked) transport. Through a proxy, the proxy connects; the fetcher still checks the name first.
-    """
-    from httpx._utils import get_environment_proxies  # the helper httpx itself uses for this
-
-    return {
-        pattern: None
-        if url is None
-        else httpx.AsyncHTTPTransport(proxy=url, verify=tls_context(), limits=limits)
-        for pattern, url in get_environment_proxies().items()
-    }
-
-
 def _port(url: httpx.URL) -> int:
     return url.port or (443 if url.scheme == "https" else 80)
 
@@ -796,9 +755,9 @@ async def open_fetcher(
     """
     pool = max(1, cfg.concurrency)
     limits = httpx.Limits(max_connections=pool, max_keepalive_connections=pool)
-    book = AddressBook(address_policy(cfg), resolver)
+    book = AddressBook(AddressPolicy(cfg.allow_private, cfg.allow_link_local), resolver)
     mounts = {
-        **_environment_proxies(limits),
+        **environment_proxies(tls_context(), limits),
         **(connect_to_mounts(cfg.connect_to, book, tls_context(), limits, network_backend) or {}),
     }
     async with httpx.AsyncClient(

@@ -343,7 +343,7 @@ def test_duckdb_io_errors_of_a_full_disk_are_expected() -> None:
 
 
 def test_the_private_address_refusal_names_the_flag_and_the_setting() -> None:
-    from wenji.tasks.fetch import address_problem
+    from wenji.tasks.addresses import address_problem
 
     problem = address_problem("127.0.0.1", 80, allow_private=False)
     assert problem is not None

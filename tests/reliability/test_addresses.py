@@ -30,9 +30,10 @@ from wenji.tasks.addresses import (
     AddressPolicy,
     ForbiddenAddress,
     address_class,
+    address_problem,
     checked_transport,
 )
-from wenji.tasks.fetch import address_problem, fetch_item, open_fetcher
+from wenji.tasks.fetch import fetch_item, open_fetcher
 from wenji.tasks.records import ErrorRecord, Page, SourceItem
 from wenji.tasks.settings import FetchConfig
 from wenji.tasks.site_server import serve
