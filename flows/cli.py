@@ -503,28 +503,45 @@ def _print_result(cursor, fmt: str) -> None:  # type: ignore[no-untyped-def]
         w.writerow(columns)
         w.writerows(rows)
     else:
-        click.echo(_table(columns, rows))
+        click.echo(query_table(columns, rows))
 
 
-def _cell(v: object, width: int = 60) -> str:
-    s = "" if v is None else str(v).replace("\n", " ")
-    return s if len(s) <= width else s[: width - 1] + "…"
+# Widest a cell gets, in terminal cells (a CJK character takes two); longer ones end in "…".
+MAX_CELL_WIDTH = 60
+# Width of the table when stdout is no terminal (a pipe, a file): wide enough that nothing is cut short of
+# MAX_CELL_WIDTH in ordinary queries.
+PIPE_WIDTH = 200
 
 
-def _display_width(s: str) -> int:
-    """Terminal columns: CJK characters take two."""
-    import unicodedata
+def query_table(columns: list[str], rows: list[tuple], width: int | None = None) -> str:
+    """Rows as a terminal table, laid out by display width with `rich`, so that CJK columns line up. A
+    cell wider than MAX_CELL_WIDTH is cut with an ellipsis; when the terminal is narrower than the
+    table, cells fold onto more lines rather than lose characters unmarked."""
+    import io
+    import shutil
 
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in s)
+    from rich import box
+    from rich.cells import cell_len
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
 
+    def cell(v: object) -> Text:
+        text = Text("" if v is None else str(v).replace("\n", " "))
+        text.truncate(MAX_CELL_WIDTH, overflow="ellipsis")
+        return text
 
-def _table(columns: list[str], rows: list[tuple]) -> str:
-    cells = [[_cell(c) for c in columns], *[[_cell(v) for v in r] for r in rows]]
-    widths = [max(_display_width(r[i]) for r in cells) for i in range(len(columns))]
-    fmt_row = lambda r: " | ".join(v + " " * (w - _display_width(v)) for v, w in zip(r, widths, strict=True))  # noqa: E731
-    out = [fmt_row(cells[0]), "-+-".join("-" * w for w in widths), *(fmt_row(r) for r in cells[1:])]
-    out.append(f"({len(rows)} row{'s' if len(rows) != 1 else ''})")
-    return "\n".join(out)
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, header_style="bold")
+    for name in columns:
+        table.add_column(name, overflow="fold", min_width=cell_len(name))
+    for row in rows:
+        table.add_row(*(cell(v) for v in row))
+    if width is None:
+        width = shutil.get_terminal_size((PIPE_WIDTH, 24)).columns if sys.stdout.isatty() else PIPE_WIDTH
+    out = io.StringIO()
+    Console(file=out, width=width, color_system=None, highlight=False, emoji=False, markup=False).print(table)
+    lines = [line.rstrip() for line in out.getvalue().splitlines()]
+    return "\n".join([*lines, f"({len(rows)} row{'s' if len(rows) != 1 else ''})"])
 
 
 @main.command()

@@ -209,6 +209,7 @@ def recorded_run(sources: list[str], settings: Settings) -> Iterator[Run]:
         run.seconds = time.monotonic() - run.started
         loader.finish_run(run.db, run.run_id, run.stats, "done", run.seconds)
     summary = run.summary()
+    logger.info(summary_line(summary))
     create_markdown_artifact(
         key="wenji-run-summary", markdown=summary_markdown(summary), description="wenji run summary"
     )
@@ -257,17 +258,31 @@ def stored_work(run: Run, since: datetime | None) -> Iterator[WorkBatch | None]:
         yield WorkBatch(batch_no, pages)
 
 
-def _submit(run: Run, batch: WorkBatch) -> PrefectFuture[TransformResult]:
-    return transform.submit(
-        run.run_id, batch.pages, batch.errors, batch.unchanged_urls, run.settings, batch.batch_no
-    )
+def _submit(runner: TaskRunner, run: Run, batch: WorkBatch) -> PrefectFuture[TransformResult]:
+    parameters = {
+        "run_id": run.run_id,
+        "pages": batch.pages,
+        "prior_errors": batch.errors,
+        "unchanged_urls": batch.unchanged_urls,
+        "settings": run.settings,
+        "batch_no": batch.batch_no,
+    }
+    return runner.submit(transform, parameters)
 
 
 def transformed(run: Run, work: Iterator[WorkBatch | None]) -> Iterator[Done[TransformResult]]:
-    """Each batch transformed by one task on the task runner, up to `workers + QUEUED_BATCHES` at a time,
-    handed on in order as they finish. A batch with no pages to transform is never submitted, so an
-    unchanged re-run starts no worker process at all."""
-    return in_flight_window(work, partial(_submit, run), run.settings.workers + QUEUED_BATCHES)
+    """Each batch transformed by one task on the run's task runner, up to `workers + QUEUED_BATCHES` at a
+    time, handed on in order as they finish. A batch with no pages to transform is never submitted, so
+    an unchanged re-run starts no worker process at all.
+
+    The runner is built here from the run's settings, not taken from the flow: a run that a `prefect
+    worker` or `wenji serve` starts from a deployment loads the flow from its entrypoint with the
+    decorator's options and reads its config file only once it runs, so the config's `workers` and
+    `dask_address` could not reach a runner chosen before."""
+    with task_runner_for(run.settings) as runner:
+        yield from in_flight_window(
+            work, partial(_submit, runner, run), run.settings.workers + QUEUED_BATCHES
+        )
 
 
 def tables_of(run: Run, done: Done[TransformResult]) -> BatchTables:
@@ -367,10 +382,7 @@ def _settings_for(
     return settings or load_settings(config, db_path=db_path, batch_size=batch_size)
 
 
-@flow(
-    name="etl",
-    task_runner=task_runner_for(Settings()),  # deployments and direct calls; run_etl picks it per run
-)
+@flow(name="etl")
 def etl(
     sources: list[str] | None = None,
     settings: Settings | None = None,
@@ -399,10 +411,7 @@ def etl(
     return run.summary()
 
 
-@flow(
-    name="reprocess",
-    task_runner=task_runner_for(Settings()),  # run_reprocess picks it per run
-)
+@flow(name="reprocess")
 def reprocess(
     since: datetime | None = None,
     settings: Settings | None = None,
@@ -439,6 +448,18 @@ def _count_rows(s: RunSummary) -> list[tuple[str, int]]:
         ("tokens", c.tokens),
         ("errors", c.errors),
     ]
+
+
+def summary_line(s: RunSummary) -> str:
+    """The run in one line, logged at its end: what `wenji serve`'s terminal shows per served run."""
+    c = s.counts
+    given_up = f", {len(s.hosts_given_up)} hosts given up" if s.hosts_given_up else ""
+    return (
+        f"wenji run {s.run_id} {s.status} in {s.seconds:.1f} s: {c.pages_seen:,} pages seen, "
+        f"{c.pages_fetched:,} loaded, {c.pages_unchanged:,} unchanged, "
+        f"{c.pages_failed:,} with errors{given_up}; {c.documents:,} documents, {c.errors:,} errors; "
+        f"database {s.db_path}"
+    )
 
 
 def summary_markdown(s: RunSummary) -> str:
@@ -487,10 +508,10 @@ def summary_table(s: RunSummary) -> list[dict[str, object]]:
 
 
 def run_etl(sources: Sequence[str], settings: Settings) -> RunSummary:
-    """Run the flow on the task runner chosen by `settings` (worker pool size, or a Dask cluster)."""
-    return etl.with_options(task_runner=task_runner_for(settings))(list(sources), settings)
+    """Run the flow over `sources`; its batches go to the task runner `settings` choose (`transformed`)."""
+    return etl(list(sources), settings)
 
 
 def run_reprocess(settings: Settings, since: datetime | None = None) -> RunSummary:
-    """Reprocess the stored pages on the task runner chosen by `settings`."""
-    return reprocess.with_options(task_runner=task_runner_for(settings))(since, settings)
+    """Reprocess the stored pages."""
+    return reprocess(since, settings)

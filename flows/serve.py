@@ -69,21 +69,21 @@ class ScheduleChoice:
 def build_deployments(settings: Settings, config: Path, when: ScheduleChoice) -> list[RunnerDeployment]:
     """`etl/daily-refresh` (scheduled, over the config's sources) and `etl/on-demand` (no schedule).
 
-    Both run the one `etl` flow with the config path as parameter, on the task runner the config asks
-    for. `concurrency_limit=1`: two refreshes of one DuckDB file must not overlap (one writer at a time).
+    Both run the one `etl` flow with the config path as parameter; each run builds the task runner its
+    config asks for (`workers`, `dask_address`), also when a `prefect worker` runs it.
+    `concurrency_limit=1`: two refreshes of one DuckDB file must not overlap (one writer at a time).
     """
     from prefect.schedules import Cron, Interval
 
-    from wenji.flows.etl import etl, task_runner_for
+    from wenji.flows.etl import etl
 
-    flow = etl.with_options(task_runner=task_runner_for(settings))
     params = {"config": str(config.resolve())}
     schedule = (
         Interval(when.interval, timezone=when.timezone)
         if when.interval is not None
         else Cron(when.cron, timezone=when.timezone)
     )
-    daily = flow.to_deployment(
+    daily = etl.to_deployment(
         name=DAILY,
         schedule=schedule,
         parameters=params,
@@ -91,7 +91,7 @@ def build_deployments(settings: Settings, config: Path, when: ScheduleChoice) ->
         description=f"Refresh the configured sources ({when.describe()}); unchanged pages are skipped.",
         tags=["wenji"],
     )
-    on_demand = flow.to_deployment(
+    on_demand = etl.to_deployment(
         name=ON_DEMAND,
         parameters=params,
         description="Run the ETL by hand; pass `sources` (a list of URLs) to override the config's.",

@@ -202,8 +202,11 @@ def load_settings(path: str | Path | None = None, trust_paths: bool = False, **o
         except tomllib.TOMLDecodeError as e:
             raise SettingsError(f"config file {p} is not valid TOML: {e}") from None
         settings = _build(Settings, data)
+        # Relative to the file, not to wherever the command runs: a scheduled job, `wenji serve` and a
+        # prefect worker each start in a folder of their own, and must all write the same database.
+        settings = replace(settings, data_dir=str(p.parent / settings.data_dir))
         trusted = trust_paths or os.environ.get(TRUST_CONFIG_PATHS_ENV, "") == "1"
-        settings = confine_config_paths(settings, trusted)
+        settings = confine_config_paths(settings, p.parent, trusted)
     given = {k: v for k, v in overrides.items() if v is not None}
     if given:
         settings = replace(
@@ -217,24 +220,33 @@ def load_settings(path: str | Path | None = None, trust_paths: bool = False, **o
     return settings
 
 
-def confined_path(path: str, data_dir: str, key: str, trusted: bool = False) -> str:
-    """`path` from a config file, resolved under `data_dir`; refused if it leads outside it.
+def confined_path(
+    path: str, base: str | Path, key: str, trusted: bool = False, also: Path | None = None
+) -> str:
+    """`path` from a config file, resolved against `base`; refused if it leads outside `base` (and
+    outside `also`, a second folder it may lie in).
 
     A config file may come from elsewhere than the person running wenji (a shared repository, a
     scheduled job's template); it must not make a run write outside its data folder, e.g.
     `db_path = "../../home/x/.bashrc"` or an absolute path, nor read files from anywhere into the
-    database (a user dictionary or a "file of URLs" of /etc/shadow ends up in error rows and tables).
+    database (a user dictionary or a "file of URLs" of /etc/shadow ends up in tables and error rows).
     Symlinks are resolved before the check. CLI flags (`--db`, SOURCE arguments) are the operator's own
     choice and are not confined; with `trusted` (--trust-config-paths) the file's paths are not either.
     """
-    joined = Path(data_dir) / path  # an absolute `path` replaces data_dir here
+    joined = Path(base) / path  # an absolute `path` replaces `base` here
     if trusted:
         return str(joined)
-    root = Path(data_dir).resolve()
-    if not joined.resolve().is_relative_to(root):
+    roots = [Path(base).resolve(), *([also.resolve()] if also is not None else [])]
+    target = joined.resolve()
+    if not any(target.is_relative_to(root) for root in roots):
+        where = (
+            f"data_dir ({roots[0]})"
+            if also is None
+            else f"the config file's folder ({roots[0]}) and data_dir ({roots[1]})"
+        )
         raise SettingsError(
-            f"{key}: {path!r} leads outside data_dir ({root}); use a path inside it, set data_dir, or "
-            "pass --trust-config-paths if you trust this config file"
+            f"{key}: {path!r} leads outside {where}; use a path inside it, set data_dir, or pass "
+            "--trust-config-paths if you trust this config file"
         )
     return str(joined)
 
@@ -247,22 +259,25 @@ def _source_path(spec: str) -> str | None:
     return None if "://" in text else text
 
 
-def confine_config_paths(settings: Settings, trusted: bool = False) -> Settings:
-    """Every file path of a config file resolved under data_dir (see `confined_path`), named by key:
-    db_path, segment.user_dicts[i] and the local paths among sources[i]. data_dir itself is the root
-    the file declares; review it in a config from elsewhere."""
-    root = settings.data_dir
+def confine_config_paths(settings: Settings, folder: Path, trusted: bool = False) -> Settings:
+    """Every file path of a config file (in `folder`) checked and resolved, its key named in a refusal:
+    db_path under data_dir; segment.user_dicts[i] and the local sources[i], relative to the config
+    file's folder (as a folder source always was), inside it or data_dir. data_dir itself is the root
+    the file declares: review it in a config from elsewhere."""
+    data_dir = Path(settings.data_dir)
     dicts = tuple(
-        confined_path(p, root, f"segment.user_dicts[{i}]", trusted)
+        confined_path(p, folder, f"segment.user_dicts[{i}]", trusted, data_dir)
         for i, p in enumerate(settings.segment.user_dicts)
     )
     sources = []
     for i, spec in enumerate(settings.sources):
         local = _source_path(spec)
-        sources.append(spec if local is None else confined_path(local, root, f"sources[{i}]", trusted))
+        sources.append(
+            spec if local is None else confined_path(local, folder, f"sources[{i}]", trusted, data_dir)
+        )
     return replace(
         settings,
-        db_path=confined_path(settings.db_path, root, "db_path", trusted),
+        db_path=confined_path(settings.db_path, data_dir, "db_path", trusted),
         segment=replace(settings.segment, user_dicts=dicts),
         sources=tuple(sources),
     )

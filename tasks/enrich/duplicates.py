@@ -34,7 +34,8 @@ MIN_SIMILARITY = 0.5
 # Signatures read per chunk (512 bytes each): bounded memory per read, few round trips.
 READ_CHUNK_ROWS = 50_000
 
-_SCHEMA = pa.schema(
+# The Arrow side of sql/schema's duplicates table (tests/integration/test_table_schemas.py keeps them equal).
+SCHEMA = pa.schema(
     [
         ("group_id", pa.string()),
         ("doc_id", pa.string()),
@@ -170,7 +171,7 @@ def find_duplicates(db_path: str | Path, run_id: str) -> DuplicateStats:
             "is_representative": [r.is_representative for r in rows],
             "run_id": [run_id] * len(rows),
         },
-        schema=_SCHEMA,
+        schema=SCHEMA,
     )
     with open_db(db_path) as con:
         con.register("new_duplicates", table)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -32,7 +31,7 @@ def _snapshot(db: Path) -> dict[str, list[tuple]]:
 
 def test_dask_cluster_writes_the_same_tables(prefect_api: str, tmp_path: Path) -> None:
     distributed = pytest.importorskip("distributed")
-    from wenji.flows.etl import run_etl
+    from wenji.flows.etl import etl, run_etl
 
     # The saved pages of the sample site: the same bytes for both runs, no network.
     settings = load_settings(None, db_path=str(tmp_path / "local.duckdb"), batch_size=6)
@@ -40,10 +39,15 @@ def test_dask_cluster_writes_the_same_tables(prefect_api: str, tmp_path: Path) -
     with distributed.LocalCluster(
         n_workers=2, processes=True, threads_per_worker=1, dashboard_address=None
     ) as cluster:
-        on_dask = run_etl(
-            [str(SAMPLE_SITE)],
-            replace(settings, db_path=str(tmp_path / "dask.duckdb"), dask_address=cluster.scheduler_address),
+        # As a deployment's run does (a `prefect worker`, `wenji serve`): the flow with a config file's
+        # path as its only parameter; the cluster's address is in the file, not in any runner option.
+        config = tmp_path / "wenji.toml"
+        config.write_text(
+            f'data_dir = "{tmp_path}"\ndb_path = "dask.duckdb"\nbatch_size = 6\n'
+            f'dask_address = "{cluster.scheduler_address}"\nsources = ["{SAMPLE_SITE}"]\n',
+            encoding="utf-8",
         )
+        on_dask = etl(config=str(config))
         on_dask_tasks = set(cluster.scheduler.task_prefixes)
     assert "transform" in on_dask_tasks  # the batches really went to the cluster
     assert local.counts.documents >= 15 and on_dask.counts == local.counts

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import errno
 import os
-import signal
-import socket
 import subprocess
 import sys
 import time
@@ -19,6 +17,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from _prefect_server import BIN, free_port, prefect_server, stop
 
 from wenji.flows.cli import (
     EXIT_DATABASE,
@@ -35,8 +34,6 @@ pytestmark = pytest.mark.slow
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SAMPLE_SITE = REPO_ROOT / "examples" / "site"
 SAVED_PAGES = SAMPLE_SITE / "fanwen" / "jianghua"  # a folder of saved pages: no network needed
-BIN = Path(sys.executable).parent
-SERVER_START_TIMEOUT = 120.0  # seconds; a cold start migrates a fresh SQLite database
 # Well above the ~0.4 s measured for a refused source (Python start-up and imports included), well below
 # the 9-17 s of a Prefect start-up that the refusal must come before.
 REFUSAL_SECONDS = 2.0
@@ -63,12 +60,6 @@ def wenji(
 
 def assert_no_traceback(done: subprocess.CompletedProcess[str]) -> None:
     assert "Traceback" not in done.stdout + done.stderr, done.stdout[-3000:] + done.stderr[-3000:]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _table_counts(db: Path) -> dict[str, int]:
@@ -115,22 +106,12 @@ def test_demo_twice_changes_no_row_count_but_the_runs(tmp_path: Path) -> None:
 # --- 2. Prefect's own configuration ------------------------------------------------------------------
 
 
-def _stop(proc: subprocess.Popen[bytes]) -> None:
-    if proc.poll() is None:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(20)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(10)
-
-
 @pytest.fixture
 def profile_server(tmp_path: Path) -> Iterator[tuple[dict[str, str], str, subprocess.Popen[bytes]]]:
     """A real `prefect server start` on loopback, named only by the profile (`prefect config set`)."""
     env = _env(tmp_path / "prefect-home")
     env["PREFECT_UI_ENABLED"] = "false"
-    port = _free_port()
+    port = free_port()
     api = f"http://127.0.0.1:{port}/api"
     subprocess.run(
         [str(BIN / "prefect"), "config", "set", f"PREFECT_API_URL={api}"],
@@ -139,29 +120,8 @@ def profile_server(tmp_path: Path) -> Iterator[tuple[dict[str, str], str, subpro
         capture_output=True,
         timeout=60,
     )
-    log = tmp_path / "server.log"
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [str(BIN / "prefect"), "server", "start", "--host", "127.0.0.1", "--port", str(port)],
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    try:
-        deadline = time.monotonic() + SERVER_START_TIMEOUT
-        while True:
-            assert proc.poll() is None, log.read_text(errors="replace")[-3000:]
-            try:
-                if httpx.get(f"{api}/health", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert time.monotonic() < deadline, log.read_text(errors="replace")[-3000:]
-            time.sleep(0.5)
+    with prefect_server(env, port, tmp_path / "server.log") as proc:
         yield env, api, proc
-    finally:
-        _stop(proc)
 
 
 def test_the_profile_names_the_server_and_a_down_server_is_one_message(
@@ -176,7 +136,7 @@ def test_the_profile_names_the_server_and_a_down_server_is_one_message(
     runs = httpx.post(f"{api}/flow_runs/filter", json={}, timeout=10).json()
     assert [r["state_type"] for r in runs if r["name"]] == ["COMPLETED"]
 
-    _stop(proc)
+    stop(proc)
     down, seconds = wenji(["run", str(SAVED_PAGES), "--db", str(db)], env)
     assert down.returncode == EXIT_PREFECT, down.stdout + down.stderr
     assert api in down.stderr
@@ -237,7 +197,7 @@ def test_no_sources_and_a_bad_config_are_one_line_and_exit_2(tmp_path: Path) -> 
 def test_a_run_where_every_page_failed_exits_1_and_shows_the_errors(tmp_path: Path) -> None:
     """Also issue 17 item 5: a host that does not answer is reported as unreachable, with no advice to
     turn robots.txt off."""
-    port = _free_port()  # nothing listens there
+    port = free_port()  # nothing listens there
     url = f"http://127.0.0.1:{port}/fanwen/1.html"
     done, _ = wenji(["run", url, "--allow-private", "--db", str(tmp_path / "w.duckdb")], _env(tmp_path / "p"))
     assert done.returncode == EXIT_FAILED, done.stdout[-2000:] + done.stderr[-2000:]

@@ -9,16 +9,14 @@ temporary server (conftest `prefect_api`) is left alone. The server is stopped w
 from __future__ import annotations
 
 import os
-import signal
-import socket
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
+from _prefect_server import BIN, free_port, prefect_server, stop, tail
 
 from wenji.flows.assets import table_asset
 from wenji.tasks.db import open_db
@@ -28,40 +26,16 @@ pytestmark = pytest.mark.slow
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SAMPLE_SITE = REPO_ROOT / "examples" / "site"
-BIN = Path(sys.executable).parent
-SERVER_START_TIMEOUT = 120.0  # seconds; a cold start migrates a fresh SQLite database
 RUN_TIMEOUT = 150.0  # seconds for the first scheduled run: serve start, schedule, worker start, 25 pages
 INTERVAL = 10  # seconds between scheduled refreshes
 ONE_PAGE = "/fanwen/jianghua/1001.html"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _stop(proc: subprocess.Popen, grace: float = 20.0) -> None:
-    """SIGTERM the process group (the server's uvicorn, serve's flow-run subprocesses), then SIGKILL."""
-    if proc.poll() is not None:
-        return
-    os.killpg(proc.pid, signal.SIGTERM)
-    try:
-        proc.wait(grace)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait(10)
-
-
-def _tail(path: Path, chars: int = 3000) -> str:
-    return path.read_text(encoding="utf-8", errors="replace")[-chars:] if path.exists() else ""
 
 
 @pytest.fixture(scope="module")
 def server_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
     """A real Prefect server on 127.0.0.1; yields the environment its clients need."""
     home = tmp_path_factory.mktemp("prefect-server-home")
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "PREFECT_HOME": str(home),
@@ -72,29 +46,8 @@ def server_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, s
         "PREFECT_SERVER_SERVICES_SCHEDULER_LOOP_SECONDS": "1",
         "PREFECT_RUNNER_POLL_FREQUENCY": "1",
     }
-    log = home / "server.log"
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [str(BIN / "prefect"), "server", "start", "--host", "127.0.0.1", "--port", str(port)],
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    try:
-        deadline = time.monotonic() + SERVER_START_TIMEOUT
-        while True:
-            assert proc.poll() is None, f"prefect server exited:\n{_tail(log)}"
-            try:
-                if httpx.get(f"{env['PREFECT_API_URL']}/health", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert time.monotonic() < deadline, f"prefect server did not start:\n{_tail(log)}"
-            time.sleep(0.5)
+    with prefect_server(env, port, home / "server.log"):
         yield env
-    finally:
-        _stop(proc)
 
 
 def _client_settings(env: dict[str, str]):  # type: ignore[no-untyped-def]
@@ -155,11 +108,18 @@ def test_served_schedule_and_manual_trigger(server_env: dict[str, str], tmp_path
         try:
             deadline = time.monotonic() + RUN_TIMEOUT
             while not _completed_runs(server_env, "daily-refresh"):
-                assert proc.poll() is None, f"wenji serve exited:\n{_tail(log)}"
-                assert time.monotonic() < deadline, f"no scheduled run completed:\n{_tail(log)}"
+                assert proc.poll() is None, f"wenji serve exited:\n{tail(log)}"
+                assert time.monotonic() < deadline, f"no scheduled run completed:\n{tail(log)}"
                 time.sleep(1)
             db = data / "wenji.duckdb"
             assert _count(db, "SELECT count(*) FROM documents") >= 15
+            # One summary line per finished run in serve's own output (issue 17).
+            deadline = time.monotonic() + 30
+            while " pages seen, " not in tail(log, 100_000):
+                assert time.monotonic() < deadline, f"no summary line:\n{tail(log)}"
+                time.sleep(0.5)
+            line = next(x for x in tail(log, 100_000).splitlines() if " pages seen, " in x)
+            assert "wenji run " in line and " done in " in line and f"database {db}" in line
             assert _count(db, "SELECT count(*) FROM runs WHERE status = 'done'") >= 1
 
             # An operator pauses the refresh, drops its backlog, and runs the on-demand deployment by hand.
@@ -190,9 +150,9 @@ def test_served_schedule_and_manual_trigger(server_env: dict[str, str], tmp_path
                         flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[run.id]))
                     )
                 }
-            assert run.state is not None and run.state.is_completed(), f"{run.state}\n{_tail(log)}"
+            assert run.state is not None and run.state.is_completed(), f"{run.state}\n{tail(log)}"
         finally:
-            _stop(proc)
+            stop(proc)
     with open_db(manual_db, read_only=True) as con:
         urls = con.execute("SELECT DISTINCT url FROM documents").fetchall()
         title = con.execute("SELECT title FROM documents").fetchone()[0]

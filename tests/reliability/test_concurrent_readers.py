@@ -107,7 +107,7 @@ def test_query_names_the_run_holding_the_database(tmp_path: Path) -> None:
 
 def test_a_stale_marker_is_named_as_such(tmp_path: Path) -> None:
     db_path = tmp_path / "wenji.duckdb"
-    assert "no wenji run is recorded" in describe_holder(db_path)
+    assert "no other wenji run is writing it" in describe_holder(db_path)
     gone = subprocess.Popen([sys.executable, "-c", "pass"])
     gone.wait()
     write_run_marker(db_path, "killed-run", datetime(2024, 3, 29, tzinfo=UTC))
