@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import errno
 import json
+import os
 import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -19,7 +20,7 @@ from typing import Any
 import click
 
 from wenji import __version__
-from wenji.tasks.settings import Settings, SettingsError, load_settings, with_fetch
+from wenji.tasks.settings import TRUST_CONFIG_PATHS_ENV, Settings, SettingsError, load_settings, with_fetch
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SAMPLE_SITE = REPO_ROOT / "examples" / "site"
@@ -130,11 +131,22 @@ class Refused(click.ClickException):
         click.echo(f"wenji: {self.format_message()}", err=True)
 
 
-def _settings(config: str | None, **overrides: object) -> Settings:
+def _settings(config: str | None, trust_paths: bool = False, **overrides: object) -> Settings:
     try:
-        return load_settings(config, **overrides)
+        return load_settings(config, trust_paths, **overrides)
     except SettingsError as e:
         raise Refused(f"configuration: {e}") from None
+
+
+# The file's paths (db_path, segment.user_dicts, local sources) stay under data_dir unless the operator says
+# so here: a config file cannot widen its own reach.
+_trust_config_paths = click.option(
+    "--trust-config-paths",
+    "trust_paths",
+    is_flag=True,
+    default=False,
+    help="Let the config file's paths be absolute or leave data_dir (only for a config file you trust).",
+)
 
 
 @click.group(cls=_Main, context_settings={"help_option_names": ["-h", "--help"]})
@@ -237,10 +249,23 @@ def _run_and_report(sources: Sequence[str] | None, settings: Settings, since: da
 @click.argument("sources", nargs=-1)
 @click.option("--db", "db_path", help="DuckDB file to write (default: data/wenji.duckdb).")
 @click.option("--config", type=click.Path(dir_okay=False), help="TOML settings file.")
+@_trust_config_paths
 @click.option("--batch-size", type=int, help="Pages per batch (one worker task and one transaction each).")
 @click.option("--workers", type=int, help="Worker processes for the CPU-bound steps.")
 @click.option(
     "--allow-private", is_flag=True, default=None, help="Allow fetching loopback/private addresses."
+)
+@click.option(
+    "--allow-link-local",
+    is_flag=True,
+    default=None,
+    help="Allow link-local and cloud metadata addresses (169.254/16, fe80::/10); not --allow-private.",
+)
+@click.option(
+    "--sitemap-any-host",
+    is_flag=True,
+    default=None,
+    help="Keep sitemap URLs on any host (default: the sitemap's, or hosts whose robots.txt names it).",
 )
 @click.option(
     "--resume/--no-resume",
@@ -276,9 +301,12 @@ def run(
     sources: tuple[str, ...],
     db_path: str | None,
     config: str | None,
+    trust_paths: bool,
     batch_size: int | None,
     workers: int | None,
     allow_private: bool | None,
+    allow_link_local: bool | None,
+    sitemap_any_host: bool | None,
     resume: bool | None,
     min_delay: float | None,
     follow_links: bool | None,
@@ -299,6 +327,7 @@ def run(
 
     settings = _settings(
         config,
+        trust_paths,
         db_path=db_path,
         batch_size=batch_size,
         workers=workers,
@@ -313,6 +342,10 @@ def run(
     _check_runtime(settings)
     if allow_private:
         settings = with_fetch(settings, allow_private=True)
+    if allow_link_local:
+        settings = with_fetch(settings, allow_link_local=True)
+    if sitemap_any_host:
+        settings = with_fetch(settings, sitemap_same_host=False)
     if min_delay is not None:
         settings = with_fetch(settings, min_delay=min_delay)
     crawl = {
@@ -346,7 +379,8 @@ def run(
     help="Refresh every SECONDS instead of on the cron schedule.",
 )
 @click.option("--cron", metavar="EXPR", help="Cron schedule of the refresh (default: schedule_cron).")
-def serve_command(config: str, interval: float | None, cron: str | None) -> None:
+@_trust_config_paths
+def serve_command(config: str, interval: float | None, cron: str | None, trust_paths: bool) -> None:
     """Serve the deployments etl/daily-refresh and etl/on-demand, with their schedules, from this process.
 
     For use without Prefect workers. Needs a Prefect server (`prefect server start`); due runs are run
@@ -357,7 +391,10 @@ def serve_command(config: str, interval: float | None, cron: str | None) -> None
         raise click.UsageError("give --interval or --cron, not both")
     if not Path(config).is_file():
         raise Refused(f"no config file {config}: copy examples/wenji.toml and list your sources")
-    settings = _settings(config, schedule_cron=cron)
+    settings = _settings(config, trust_paths, schedule_cron=cron)
+    if trust_paths:
+        # The flow runs of the deployments read the config file again, in processes of their own.
+        os.environ[TRUST_CONFIG_PATHS_ENV] = "1"
     if not settings.sources:
         raise Refused(f"configuration: sources: list the URLs to refresh in {config}")
     from wenji.flows.runtime import quiet_prefect
@@ -378,6 +415,7 @@ def serve_command(config: str, interval: float | None, cron: str | None) -> None
 @main.command()
 @click.option("--db", "db_path", help="DuckDB file to reprocess (default: data/wenji.duckdb).")
 @click.option("--config", type=click.Path(dir_okay=False), help="TOML settings file.")
+@_trust_config_paths
 @click.option(
     "--since",
     type=click.DateTime(formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"]),
@@ -391,6 +429,7 @@ def serve_command(config: str, interval: float | None, cron: str | None) -> None
 def reprocess(
     db_path: str | None,
     config: str | None,
+    trust_paths: bool,
     since: datetime | None,
     batch_size: int | None,
     workers: int | None,
@@ -401,7 +440,12 @@ def reprocess(
     For when the cleaning rules improve: each page's derived rows are replaced, none duplicated.
     """
     settings = _settings(
-        config, db_path=db_path, batch_size=batch_size, workers=workers, dask_address=dask_address
+        config,
+        trust_paths,
+        db_path=db_path,
+        batch_size=batch_size,
+        workers=workers,
+        dask_address=dask_address,
     )
     if not Path(settings.db_path).exists():
         raise Refused(f"no database at {settings.db_path}: run `wenji run` first")
@@ -580,11 +624,55 @@ def report(db_path: str, out: str) -> None:
     click.echo(f"Wrote {path} ({path.stat().st_size // 1024} KiB); it opens in a browser without network.")
 
 
+@main.group()
+def terms() -> None:
+    """New terms found over the corpus (table new_terms), as a user dictionary."""
+
+
+@terms.command(name="export")
+@click.option("--db", "db_path", default="data/wenji.duckdb", show_default=True, help="DuckDB file to read.")
+@click.option("--top", type=click.IntRange(min=1), default=100, show_default=True, help="Best-ranked terms.")
+@click.option(
+    "--min-documents",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Only terms used in at least this many documents.",
+)
+@click.option(
+    "-o", "--out", "out", required=True, type=click.Path(dir_okay=False), help="Dictionary file to write."
+)
+def terms_export(db_path: str, top: int, min_documents: int, out: str) -> None:
+    """Write the top new terms as a jieba user dictionary (word freq tag per line).
+
+    List the file under segment.user_dicts in a config file, then `wenji reprocess --config F` segments
+    the stored pages again with it.
+    """
+    import duckdb
+
+    from wenji.tasks.db import DatabaseBusyError
+    from wenji.tasks.enrich.new_terms import top_new_terms, user_dict_text
+
+    try:
+        found = top_new_terms(db_path, top, min_documents)
+    except (FileNotFoundError, DatabaseBusyError) as e:
+        raise click.ClickException(str(e)) from None
+    except duckdb.CatalogException:
+        raise click.ClickException(
+            f"{db_path} has no new_terms table yet: run `wenji run` or `wenji reprocess` on it first"
+        ) from None
+    Path(out).write_text(user_dict_text(found, db_path), encoding="utf-8")
+    click.echo(
+        f"Wrote {len(found)} terms to {out}; list it under segment.user_dicts, then `wenji reprocess`."
+    )
+
+
 @main.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
 @click.option("--format", "fmt", type=click.Choice(["json", "text"]), default="json", show_default=True)
 @click.option("--config", type=click.Path(dir_okay=False), help="TOML file with [[extract.sites]].")
-def extract(files: tuple[str, ...], fmt: str, config: str | None) -> None:
+@_trust_config_paths
+def extract(files: tuple[str, ...], fmt: str, config: str | None, trust_paths: bool) -> None:
     """Extract and clean saved pages (no database, no Prefect); print one result per page.
 
     A page's URL is the one it states (canonical link, og:url), else its file:// URL; site rules from
@@ -595,7 +683,7 @@ def extract(files: tuple[str, ...], fmt: str, config: str | None) -> None:
     from wenji.tasks.records import SourceItem
     from wenji.tasks.sources import CANONICAL_SCAN_BYTES, recovered_url
 
-    settings = _settings(config)
+    settings = _settings(config, trust_paths)
     items = []
     for f in files:
         path = Path(f).resolve()

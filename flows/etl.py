@@ -42,13 +42,15 @@ from wenji.tasks import load as loader
 from wenji.tasks.crawl import resolve_and_discover
 from wenji.tasks.crawler import FetchedBatch
 from wenji.tasks.db import holding, writer_lock
-from wenji.tasks.enrich import duplicates
+from wenji.tasks.enrich import duplicates, new_terms
 from wenji.tasks.load import TABLE_ORDER, BatchTables, to_tables
 from wenji.tasks.records import ErrorRecord, SourceItem, StepResult
 from wenji.tasks.runstats import RunCounts, RunStats
 from wenji.tasks.settings import CrawlConfig, FetchConfig, Settings, load_settings
 from wenji.tasks.transform import BatchFailed, TransformResult, init_worker, transform_batch
 
+# run_stats name of a corpus step's seconds under stage load: duplicates_seconds, new_terms_seconds …
+CORPUS_STEP_SECONDS = "_seconds"
 # Stored state is read for this many URLs at a time (one query each) while deciding what to fetch.
 STATE_CHUNK_URLS = 5_000
 
@@ -63,6 +65,8 @@ class RunSummary:
     errors_by_kind: Counter[str] = field(default_factory=Counter)
     stage_seconds: dict[str, float] = field(default_factory=dict)  # resolve, fetch, extract, …, load
     hosts_given_up: dict[str, str] = field(default_factory=dict)  # host → why
+    corpus_seconds: dict[str, float] = field(default_factory=dict)  # duplicates, term_stats, new_terms
+    new_terms: int = 0  # rows of new_terms after the run's corpus steps (when they ran: corpus_seconds)
 
 
 @dataclass(slots=True)
@@ -89,6 +93,12 @@ class Run:
             self.stats.errors_by_kind(),
             self.stats.seconds(),
             dict(self.stats.given_up),
+            {
+                name.removesuffix(CORPUS_STEP_SECONDS): v
+                for (stage, name), v in self.stats.values.items()
+                if stage == "load" and name.endswith(CORPUS_STEP_SECONDS)
+            },
+            int(self.stats.get("load", "new_terms")),
         )
 
 
@@ -186,6 +196,14 @@ def term_stats(db_path: str, run_id: str) -> int:
     rows = loader.refresh_term_stats(db_path, run_id)
     get_run_logger().info("term_stats: %d rows", rows)
     return rows
+
+
+@task(name="new-terms", cache_policy=NO_CACHE)
+def find_new_terms(db_path: str, run_id: str) -> new_terms.NewTermStats:
+    """Corpus step after all batches: recompute the new-term candidates over the whole corpus."""
+    stats = new_terms.refresh_new_terms(db_path, run_id)
+    get_run_logger().info("new_terms: %d candidates (%.2f s)", stats.terms, stats.seconds)
+    return stats
 
 
 # --- the run around the steps ----------------------------------------------------------------------
@@ -325,14 +343,28 @@ def load(run: Run, done: Done[TransformResult]) -> None:
 
 
 def corpus_steps(run: Run) -> None:
-    """Near-duplicate groups and corpus word counts, over the whole database. They cost seconds per 1,000
+    """Near-duplicate groups, corpus word counts and new terms, over the whole database, each timed in
+    run_stats (load: <step>_seconds; they are part of load's seconds). They cost seconds per 1,000
     documents: skipped when nothing changed, so an unchanged re-run stays cheap, unless an unfinished
     earlier run left them stale."""
     if not (run.stats.get("load", "pages") or loader.corpus_stale(run.db, run.run_id)):
         return
     with run.stats.timed("load"):
-        find_duplicates(run.db, run.run_id)
-        term_stats(run.db, run.run_id)
+        with _corpus_step(run, "duplicates"):
+            find_duplicates(run.db, run.run_id)
+        with _corpus_step(run, "term_stats"):
+            term_stats(run.db, run.run_id)
+        with _corpus_step(run, "new_terms"):
+            run.stats.add("load", {"new_terms": find_new_terms(run.db, run.run_id).terms})
+
+
+@contextmanager
+def _corpus_step(run: Run, name: str) -> Iterator[None]:
+    started = time.perf_counter()
+    try:
+        yield
+    finally:
+        run.stats.add("load", {f"{name}{CORPUS_STEP_SECONDS}": time.perf_counter() - started})
 
 
 @contextmanager
@@ -447,6 +479,7 @@ def _count_rows(s: RunSummary) -> list[tuple[str, int]]:
         ("sentences", c.sentences),
         ("tokens", c.tokens),
         ("errors", c.errors),
+        *([("new terms (whole corpus)", s.new_terms)] if "new_terms" in s.corpus_seconds else []),
     ]
 
 
@@ -478,6 +511,7 @@ def summary_markdown(s: RunSummary) -> str:
             "| stage | seconds |",
             "|---|---:|",
             *(f"| {k} | {v:.2f} |" for k, v in s.stage_seconds.items()),
+            *(f"| … load: {k} | {v:.2f} |" for k, v in s.corpus_seconds.items()),
         ]
     if s.errors_by_kind:
         lines += [
@@ -501,6 +535,7 @@ def summary_table(s: RunSummary) -> list[dict[str, object]]:
     return [
         *({"measure": k, "value": v} for k, v in _count_rows(s)),
         *({"measure": f"seconds: {k}", "value": round(v, 3)} for k, v in s.stage_seconds.items()),
+        *({"measure": f"seconds: load: {k}", "value": round(v, 3)} for k, v in s.corpus_seconds.items()),
         {"measure": "seconds: whole run", "value": round(s.seconds, 3)},
         *({"measure": f"error: {k}", "value": v} for k, v in s.errors_by_kind.most_common(10)),
         *({"measure": f"host given up: {host}", "value": why} for host, why in s.hosts_given_up.items()),

@@ -8,16 +8,21 @@ lists https://www.fanwen-demo.cn/… URLs as stored on disk, and `fetch.connect_
 keep their URLs, ids, ETags and stored validators from one run to the next, whatever port serves them;
 every other URL is fetched as usual.
 
-The address policy still holds: a target is refused, as any host is, when it is private or loopback and
-fetch.allow_private is off (else a config file could reach 127.0.0.1 behind a public name).
+The address policy still holds: a target is resolved, checked and connected to as any host is, so it is
+refused when it is private or loopback and fetch.allow_private is off (else a config file could reach
+127.0.0.1 behind a public name), and it cannot be rebound between the check and the connection.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
+import httpcore
 import httpx
+
+from wenji.tasks.addresses import AddressBook, checked_transport
 
 
 @dataclass(slots=True, frozen=True)
@@ -56,23 +61,15 @@ def _forwarded(request: httpx.Request, target: httpx.URL) -> httpx.Request:
     )
 
 
-def _refusal(target: httpx.URL, allow_private: bool) -> str | None:
-    from wenji.tasks.fetch import address_problem  # fetch imports this module
-
-    port = target.port or (443 if target.scheme == "https" else 80)
-    return address_problem(target.host, port, allow_private)
-
-
 class _AsyncTransport(httpx.AsyncBaseTransport):
-    def __init__(self, target: httpx.URL, refusal: str | None, verify: object) -> None:
-        self.target, self.refusal = target, refusal
-        self.inner = httpx.AsyncHTTPTransport(verify=verify)  # type: ignore[arg-type]
+    """Sends an origin's requests to the target through `inner`, a checked transport (see
+    tasks.addresses): the target's host is resolved once, checked like any host and connected to at the
+    checked address."""
+
+    def __init__(self, target: httpx.URL, inner: httpx.AsyncBaseTransport) -> None:
+        self.target, self.inner = target, inner
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        if self.refusal:
-            from wenji.tasks.fetch import FetchFailure
-
-            raise FetchFailure("fetch_forbidden_address", f"refused {request.url}: {self.refusal}")
         return await self.inner.handle_async_request(_forwarded(request, self.target))
 
     async def aclose(self) -> None:
@@ -80,20 +77,34 @@ class _AsyncTransport(httpx.AsyncBaseTransport):
 
 
 def connect_to_mounts(
-    entries: Sequence[str], allow_private: bool, verify: object = True
+    entries: Sequence[str],
+    book: AddressBook,
+    verify: Any,
+    limits: httpx.Limits,
+    backend: httpcore.AsyncNetworkBackend | None = None,
 ) -> dict[str, httpx.AsyncBaseTransport] | None:
     """httpx `mounts` for `fetch.connect_to` (None when it is empty: the client's own transport for all)."""
     if not entries:
         return None
-    mounts: dict[str, httpx.AsyncBaseTransport] = {}
+    return {
+        rule.origin: _AsyncTransport(httpx.URL(rule.target), checked_transport(book, verify, limits, backend))
+        for rule in parse_connect_to(entries)
+    }
+
+
+def _default_port(url: httpx.URL) -> int:
+    return url.port or (443 if url.scheme == "https" else 80)
+
+
+# (scheme, host, port) of an origin → the (host, port) its requests connect to.
+Targets = dict[tuple[str, str, int], tuple[str, int]]
+
+
+def connect_targets(entries: Sequence[str]) -> Targets:
+    """Where the requests of each fetch.connect_to origin connect; the fetcher checks that address, not
+    the public name's, which is never resolved. Built once per crawl: looked up at every request."""
+    targets: Targets = {}
     for rule in parse_connect_to(entries):
-        target = httpx.URL(rule.target)
-        refusal = _refusal(target, allow_private)
-        mounts[rule.origin] = _AsyncTransport(target, refusal, verify)
-    return mounts
-
-
-def connected_hosts(entries: Sequence[str]) -> frozenset[str]:
-    """The hosts whose requests `connect_to` sends elsewhere: their address is the target's, which the
-    transport checks, so the fetcher does not resolve their public names."""
-    return frozenset(httpx.URL(rule.origin).host for rule in parse_connect_to(entries))
+        origin, target = httpx.URL(rule.origin), httpx.URL(rule.target)
+        targets[(origin.scheme, origin.host, _default_port(origin))] = (target.host, _default_port(target))
+    return targets

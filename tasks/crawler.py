@@ -332,9 +332,29 @@ def crawl_into(
     out.put(None)
 
 
+class BlockingFetcher:
+    """The crawl's fetcher for sync code that needs one file at a time (sitemaps, while resolving
+    sources); see `blocking_fetcher`."""
+
+    def __init__(self, fetcher: Fetcher, call: Callable[[Coroutine[Any, Any, Any]], Any]):
+        self._fetcher, self._call = fetcher, call
+
+    def __call__(self, url: str) -> bytes:
+        """One URL's body; raises FetchFailure."""
+        raw = self._call(self._fetcher.fetch(url))
+        if isinstance(raw, FetchFailure):
+            raise raw
+        return raw.body
+
+    def robots_sitemaps(self, url: str) -> tuple[str, ...]:
+        """The sitemaps named by the robots.txt of `url`'s site (read once per run)."""
+        sitemaps: tuple[str, ...] = self._call(self._fetcher.robots_sitemaps(url))
+        return sitemaps
+
+
 @contextmanager
-def blocking_fetcher(cfg: FetchConfig) -> Iterator[Callable[[str], bytes]]:
-    """A function giving one URL's body, or raising FetchFailure, for sync code that needs one file at a
+def blocking_fetcher(cfg: FetchConfig) -> Iterator[BlockingFetcher]:
+    """A fetcher giving one URL's body, or raising FetchFailure, for sync code that needs one file at a
     time (sitemaps, while resolving sources). It is the crawl's own fetcher, so sitemaps get what pages
     get: retries, robots.txt, the size cap, the compression-bomb guard and the address checks. Its event
     loop runs in a thread of its own, so it works whether or not the caller runs a loop."""
@@ -347,15 +367,8 @@ def blocking_fetcher(cfg: FetchConfig) -> Iterator[Callable[[str], bytes]]:
 
     opened = open_fetcher(cfg, Counter())
     fetcher = call(opened.__aenter__())
-
-    def body(url: str) -> bytes:
-        raw = call(fetcher.fetch(url))
-        if isinstance(raw, FetchFailure):
-            raise raw
-        return raw.body
-
     try:
-        yield body
+        yield BlockingFetcher(fetcher, call)
     finally:
         call(opened.__aexit__(None, None, None))
         loop.call_soon_threadsafe(loop.stop)

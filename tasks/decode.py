@@ -23,6 +23,9 @@ from dataclasses import dataclass
 from typing import Literal
 
 from charset_normalizer import from_bytes
+from charset_normalizer.utils import is_multi_byte_encoding
+
+from wenji.tasks.clean import common_chinese_share
 
 EncodingSource = Literal["header", "bom", "meta", "detected", "default"]
 
@@ -47,6 +50,17 @@ MIN_NON_ASCII_FOR_UTF8_OVERRIDE = 8
 MIN_COMMON_HANZI_SHARE = 0.8
 # Ideographs sampled for that score; enough for a stable share, cheap on multi-megabyte pages.
 HANZI_SAMPLE = 2000
+
+# `chinese_before_single_byte`: a GB18030/Big5 reading beats a detector's single-byte guess when at least this
+# share of its non-ASCII characters are common Chinese (GB2312 level 1, Big5 常用字, CJK punctuation) ...
+# Real GBK pages score 0.97-1.0; Cyrillic or Thai bytes read as GB18030 land in GB2312 level 2 and
+# rare Big5 rows (measured: under 0.3), so they keep their single-byte codec.
+MIN_CHINESE_READING_SHARE = 0.9
+# ... with at least this many common ideographs (a title's worth; one stray `©` is no evidence) ...
+MIN_CHINESE_READING_HANZI = 10
+# ... and at most this many undecodable bytes beyond MAX_BAD_SHARE_OF_NON_ASCII: "a couple of invalid
+# sequences" (a truncated character, a stray 0xFF) in a short page exceed 1% of its non-ASCII bytes.
+MAX_BAD_BYTES_CHINESE_READING = 8
 
 # Labels that all mean "GBK as deployed on the web"; gb18030 decodes every one of them correctly.
 _GBK_FAMILY = frozenset({"gb2312", "gbk", "cp936", "x-gbk", "gb_2312-80", "gb_2312", "euc-cn", "csgb2312"})
@@ -191,6 +205,39 @@ def _detect(body: bytes) -> str | None:
     return codec
 
 
+def is_single_byte_codec(codec: str) -> bool:
+    """A codec with one character per byte (cp1251, koi8-r, iso8859-11 …): it decodes any bytes without an
+    error, so the error count cannot reject it. Unknown codec names count as multi-byte (no special case)."""
+    try:
+        return not is_multi_byte_encoding(codec)
+    except (LookupError, ModuleNotFoundError, ImportError):
+        return False
+
+
+def chinese_before_single_byte(body: bytes, allowed_bad: float) -> Decoded | None:
+    """The GB18030 or Big5 reading of a body the detector called single-byte, when it reads as Chinese.
+
+    Catches undeclared GB-family pages with a couple of invalid sequences, which charset-normalizer then
+    gives a single-byte codec (measured on real article text re-encoded with two stray bytes: iso8859-11,
+    cp874); a single-byte codec never fails, so it was accepted and the page became Thai letters. The
+    reading must be mostly common Chinese (MIN_CHINESE_READING_SHARE, MIN_CHINESE_READING_HANZI) with few
+    undecodable bytes; gb18030 wins a tie. Misses Chinese pages in other double-byte codecs (EUC-TW, HZ)
+    and traditional text in GBK (it scores low on GB2312 level 1 and is kept if Big5 also fails it).
+    """
+    best: tuple[tuple[float, bool], Decoded] | None = None
+    for codec in ("gb18030", "big5hkscs"):
+        text, bad = _decode_counting(body, codec)
+        if bad > max(allowed_bad, MAX_BAD_BYTES_CHINESE_READING):
+            continue
+        share, hanzi = common_chinese_share(text)
+        if share < MIN_CHINESE_READING_SHARE or hanzi < MIN_CHINESE_READING_HANZI:
+            continue
+        key = (share, codec == "gb18030")
+        if best is None or key > best[0]:
+            best = (key, Decoded(text, codec, "detected", bad))
+    return best[1] if best else None
+
+
 def decode_html(body: bytes, content_type: str | None) -> Decoded:
     """Decode a page body; see the module docstring for the order of evidence. Never raises."""
     for bom, codec in _BOMS:
@@ -221,6 +268,12 @@ def decode_html(body: bytes, content_type: str | None) -> Decoded:
             return tried[-1]
 
     detected = _detect(body) if non_ascii else None
+    if (
+        detected
+        and is_single_byte_codec(detected)
+        and (chinese := chinese_before_single_byte(body, allowed_bad))
+    ):
+        return chinese
     fallbacks: list[tuple[str, EncodingSource]] = []
     if detected:
         fallbacks.append((detected, "detected"))

@@ -20,12 +20,13 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from functools import lru_cache
-from itertools import islice
+from itertools import islice, pairwise
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from wenji.tasks import extract_rules as R
 from wenji.tasks.clean import CJK_CHAR_RE, clean_paragraphs, visible_len
+from wenji.tasks.gov_info import parse_gov_info
 from wenji.tasks.records import Doc, Page, PageMeta, StepResult
 from wenji.tasks.site_rules import SiteRule, apply_site_rule, match_site_rule
 from wenji.tasks.split import split_documents
@@ -33,6 +34,8 @@ from wenji.tasks.split import split_documents
 _WS_RE = re.compile(r"[ \t\n\r\f\v]+")
 _ALNUM_RE = re.compile(r"[^\W_]")
 _LATIN_RE = re.compile(r"[A-Za-z]")
+_CELL_EDGE = " " + R.CELL_MARK
+_CELL_MARK_RE = re.compile(f" ?(?:{R.CELL_MARK} ?)+")
 # The walk recurses once per DOM level: at this depth it needs about 210 of Python's default 1000 frames
 # (measured), leaving the rest to the caller's stack (Prefect's task engine, the worker pool). Real article
 # markup nests 20-40 levels deep; deeper subtrees are flattened (see `_Walker._flattened`).
@@ -65,6 +68,8 @@ class _Element:
     end: int = -1  # one past the last line index held
     boiler: bool = False
     crumb_hint: bool = False
+    hinted: int = 0  # the node's mem_id when its own class/id (not an ancestor) made it boilerplate
+    parent: int = -1  # index of the enclosing element (block or cell), -1 for the walk's root
 
 
 @dataclass(slots=True)
@@ -80,6 +85,8 @@ class _Walker:
     _heading_depth: int = 0
     _data_cell_depth: int = 0  # > 0 inside a data cell, whose blocks join into the row's line
     _crumb_depth: int = 0  # > 0 inside an element marked as a breadcrumb
+    acquitted: frozenset[int] = frozenset()  # mem_ids of hinted elements that hold the page's prose
+    _hinted: int = 0  # mem_id of the block being entered, when its own hint condemns it
 
     def walk(self, root: LexborNode) -> None:
         self._enter_block(root.tag or "", boiler=False)
@@ -119,11 +126,16 @@ class _Walker:
             if attrs:
                 hint = _class_and_id(attrs)
                 child_boiler = boiler or _is_boilerplate_element(tag, hint)
+                if child_boiler and not boiler and hint and tag not in R.BOILERPLATE_TAGS:
+                    node_id = child.mem_id  # condemned by its own class/id; see `acquitted_hint_holders`
+                    child_boiler = node_id not in self.acquitted
+                    self._hinted = node_id if child_boiler else 0
                 crumb = has_breadcrumb_hint(attrs, hint)
+                child_link = in_link or (tag == "a" and "href" in attrs)
             else:  # `_is_boilerplate_element(tag, "")`, without the call
                 child_boiler = boiler or tag in R.BOILERPLATE_TAGS
                 crumb = False
-            child_link = in_link or tag == "a"
+                child_link = in_link  # `is_real_link`: an `<a>` without href is no link
             child_pre = in_pre or tag == "pre"
             self._crumb_depth += crumb
             if tag in R.BLOCK_TAGS and not self._data_cell_depth:
@@ -136,6 +148,7 @@ class _Walker:
             elif tag in R.CELL_TAGS:
                 self._cell(child, tag, child_link, child_boiler, child_pre, depth + 1)
             else:
+                self._hinted = 0  # an inline element (or a block in a data cell) makes no element to acquit
                 if tag in R.BLOCK_TAGS and pieces:  # a block inside a data cell: a word break, not a line
                     pieces.append(" ")
                 self._children(child, child_link, child_boiler, child_pre, depth + 1)
@@ -146,9 +159,19 @@ class _Walker:
     ) -> None:
         """A table cell: it joins its row's line unless it holds blocks of its own (layout tables)."""
         if self._pieces:
-            self._pieces.append(R.CELL_SEPARATOR)
+            self._pieces.append(R.CELL_MARK)
         before = len(self.lines)
-        self.elements.append(_Element(tag=tag, start=before, boiler=boiler, crumb_hint=self._crumb_depth > 0))
+        self.elements.append(
+            _Element(
+                tag=tag,
+                start=before,
+                boiler=boiler,
+                crumb_hint=self._crumb_depth > 0,
+                hinted=self._hinted,
+                parent=self._stack[-1] if self._stack else -1,
+            )
+        )
+        self._hinted = 0
         index = len(self.elements) - 1
         self._stack.append(index)
         data_cell = is_data_cell(node)
@@ -175,8 +198,16 @@ class _Walker:
     def _enter_block(self, tag: str, boiler: bool) -> None:
         self._flush()
         self.elements.append(
-            _Element(tag=tag, start=len(self.lines), boiler=boiler, crumb_hint=self._crumb_depth > 0)
+            _Element(
+                tag=tag,
+                start=len(self.lines),
+                boiler=boiler,
+                crumb_hint=self._crumb_depth > 0,
+                hinted=self._hinted,
+                parent=self._stack[-1] if self._stack else -1,
+            )
         )
+        self._hinted = 0
         self._stack.append(len(self.elements) - 1)
 
     def _leave_block(self) -> None:
@@ -206,7 +237,9 @@ class _Walker:
         self._link_chars = self._boiler_chars = 0
         if raw.isspace():  # the indentation between two block tags: most flushes end here
             return
-        text = _WS_RE.sub(" ", raw).strip(" |")
+        text = _WS_RE.sub(" ", raw).strip(_CELL_EDGE)
+        if R.CELL_MARK in text:
+            text = _CELL_MARK_RE.sub(R.CELL_SEPARATOR, text)
         chars = visible_len(text)
         if chars == 0:
             return
@@ -222,6 +255,48 @@ class _Walker:
                 crumb_hint=self.elements[holder].crumb_hint or self._crumb_depth > 0,
             )
         )
+
+
+def walk_page(root: LexborNode) -> _Walker:
+    """The page's lines, with boilerplate hints that would condemn the page's prose undone
+    (`acquitted_hint_holders`): the first walk finds them, a second walk (only on such pages) reads their
+    subtrees as content; nested hints inside an acquitted element are judged again, up to HINT_MAX_WALKS."""
+    walker = _Walker()
+    walker.walk(root)
+    for _ in range(R.HINT_MAX_WALKS - 1):
+        found = acquitted_hint_holders(walker)
+        if not found:
+            break
+        walker = _Walker(acquitted=walker.acquitted | found)
+        walker.walk(root)
+    return walker
+
+
+def acquitted_hint_holders(walker: _Walker) -> frozenset[int]:
+    """Elements condemned by their own class/id that hold most of the page's prose: a hint is evidence about
+    a widget, and a widget does not hold the page's text.
+
+    Catches site-wide framework classes on an outer wrapper (`<div class="js_img_share_area">` around an
+    ifeng article, a `xxx-int-nav` layout class), which made every line inside boilerplate and the page
+    `extract_empty`. An element is acquitted when at least HINT_ACQUIT_PROSE_SHARE of the page's prose
+    characters (lines with Chinese punctuation and link density under LINK_DENSITY_MAX) lie inside it and
+    they are at least MIN_MAIN_TEXT_CHARS. Misses wrappers hinted on an inline element (`<span class="share">`
+    around the text; no such page seen) and knowingly acquits a comment list that holds nearly all of a
+    page's prose (the page then is its comments, which is what a reader sees).
+    """
+    hinted = [el for el in walker.elements if el.hinted and el.end > el.start]
+    if not hinted:
+        return frozenset()
+    prefix = [0]
+    for line in walker.lines:
+        prose = line.link_chars <= R.LINK_DENSITY_MAX * line.chars and R.PROSE_PUNCT_RE.search(line.text)
+        prefix.append(prefix[-1] + (line.chars if prose else 0))
+    total = prefix[-1]
+    if total < R.MIN_MAIN_TEXT_CHARS:
+        return frozenset()
+    return frozenset(
+        el.hinted for el in hinted if prefix[el.end] - prefix[el.start] >= R.HINT_ACQUIT_PROSE_SHARE * total
+    )
 
 
 def is_data_cell(cell: LexborNode) -> bool:
@@ -357,6 +432,8 @@ def is_meta_line(text: str) -> bool:
         return False
     if R.META_LINE_START_RE.match(text) is not None or len(R.META_LABEL_RE.findall(text)) >= 2:
         return True
+    if R.CREDIT_LINE_START_RE.match(text) is not None or len(R.CREDIT_PAIR_RE.findall(text)) >= 2:
+        return True
     return is_byline_line(text)
 
 
@@ -369,7 +446,23 @@ def is_byline_line(text: str) -> bool:
         len(text) <= R.DATE_LINE_MAX_CHARS
         and R.DATE_RE.search(text) is not None
         and R.BYLINE_WORD_RE.search(text) is not None
+        and not is_full_sentence(text)
     )
+
+
+def is_full_sentence(text: str) -> bool:
+    """A line that is a sentence of its own: it ends with 。！？ and, without its dates, still holds
+    FULL_SENTENCE_MIN_CJK Chinese characters.
+
+    Keeps a notice or maintenance banner with a bracketed date ("【2024-03-29】本站将于今晚22:00进行系统升级，
+    届时暂停更新，敬请谅解。") from reading as a dated byline, which ended a long article after a few lines
+    (`is_next_post_line`). Real bylines are label-value runs without a closing 。. Misses bylines that do end
+    in a full stop ("本文发布于2024年3月29日，作者张三。" is taken for a sentence and kept).
+    """
+    if R.FULL_SENTENCE_END_RE.search(text) is None:
+        return False
+    rest = R.DATE_RE.sub("", text)
+    return sum(1 for ch in rest if "\u4e00" <= ch <= "\u9fff") >= R.FULL_SENTENCE_MIN_CJK
 
 
 def is_counter_line(text: str) -> bool:
@@ -440,8 +533,25 @@ def is_attachment_line(text: str) -> bool:
 
 
 def is_link_list_line(line: _Line) -> bool:
-    """Lines that are mostly link text: menus, related-article items, tag clouds, pagination."""
-    return line.link_chars > R.LINK_DENSITY_MAX * line.chars and not is_attachment_line(line.text)
+    """Lines that are mostly link text: menus, related-article items, tag clouds, pagination; and
+    related-news items of a linked headline and an unlinked date (`is_dated_link_item`)."""
+    if line.link_chars > R.LINK_DENSITY_MAX * line.chars:
+        return not is_attachment_line(line.text)
+    return line.link_chars >= R.LINK_TITLE_MIN_CHARS and is_dated_link_item(line)
+
+
+def is_dated_link_item(line: _Line) -> bool:
+    """A related-news item "<a>刘姝威的尴尬</a> 2015/07/01": a linked headline and its date, no sentence.
+
+    The date makes up half the line, so link density alone (0.3-0.5) kept such lists; without the date
+    the line is all link. Only short lines without a sentence end count (DATED_ITEM_MAX_CHARS), so
+    "2024年3月29日，<a>市政府</a>召开常务会议。" stays. Misses items whose unlinked part is a source or a
+    summary rather than a date.
+    """
+    if line.chars > R.DATED_ITEM_MAX_CHARS or R.FULL_SENTENCE_END_RE.search(line.text) or "。" in line.text:
+        return False
+    found = R.DATE_RE.search(line.text) or R.YEARLESS_DATE_RE.search(line.text)
+    return found is not None and line.link_chars > R.LINK_DENSITY_MAX * (line.chars - visible_len(found[0]))
 
 
 def _is_boilerplate_line(line: _Line, text: str) -> bool:
@@ -493,10 +603,15 @@ def _line_value(line: _Line) -> float:
 
 
 def _best_container(walker: _Walker) -> _Element | None:
-    """The element whose lines add up to the largest value; ties go to the smaller element."""
+    """The element whose lines add up to the largest value; ties go to the smaller element. When that
+    element holds too little of the page's prose, the best run of sibling blocks may replace it
+    (`best_sibling_run`)."""
     prefix = [0.0]
+    positive = 0.0
     for line in walker.lines:
-        prefix.append(prefix[-1] + _line_value(line))
+        value = _line_value(line)
+        positive += value if value > 0 else 0.0
+        prefix.append(prefix[-1] + value)
     best: _Element | None = None
     best_key = (0.0, 0)
     for el in walker.elements:
@@ -505,7 +620,110 @@ def _best_container(walker: _Walker) -> _Element | None:
         key = (prefix[el.end] - prefix[el.start], -(el.end - el.start))
         if key > best_key:
             best, best_key = el, key
+    if best_key[0] < R.RUN_TRIGGER_SHARE * positive:
+        run = best_sibling_run(walker, prefix)
+        if run is not None and prefix[run.end] - prefix[run.start] >= R.RUN_MIN_GAIN * best_key[0]:
+            return run
+    if best is not None and best_key[0] < R.TOP_SIBLING_TRIGGER_SHARE * positive:
+        return joined_top_level_blocks(walker, best, prefix)
     return best
+
+
+def joined_top_level_blocks(walker: _Walker, box: _Element, prefix: list[float]) -> _Element:
+    """`box` widened over the top-level blocks beside it that hold text too, when only navigation lies
+    between them.
+
+    Catches pages whose content sits in sibling blocks directly under `<body>` (a message table and the
+    reply form, each with prose, between menu bars): the best element was one of them and the other was
+    lost. A sibling joins when it is worth at least TOP_SIBLING_MIN_SHARE of `box`, holds no boilerplate
+    hint and is no teaser list, and nothing between holds a line of positive value (prose). Only asked
+    when `box` holds less than TOP_SIBLING_TRIGGER_SHARE of the page's positive value. Misses such
+    blocks below the top level (inside one wrapper `<div>` they are `best_sibling_run`'s or the
+    wrapper's), and blocks separated by a prose line of their own.
+    """
+    elements = walker.elements
+    parent = box.parent
+    if parent < 0 or elements[parent].tag not in R.TOP_LEVEL_TAGS:
+        return box
+    value = prefix[box.end] - prefix[box.start]
+    siblings = [el for el in elements if el.parent == parent and el.end > el.start]
+    start, end = box.start, box.end
+
+    def joins(el: _Element) -> bool:
+        worth = prefix[el.end] - prefix[el.start]
+        lines = walker.lines[el.start : el.end]
+        return not el.boiler and worth >= R.TOP_SIBLING_MIN_SHARE * value and not is_teaser_list(lines)
+
+    def quiet(lo: int, hi: int) -> bool:  # no prose between the lines lo and hi
+        return all(_line_value(walker.lines[i]) <= 0 for i in range(lo, hi))
+
+    for el in siblings:  # to the right, in order
+        if el.start >= end:
+            if joins(el) and quiet(end, el.start):
+                end = el.end
+            elif not quiet(el.start, el.end):
+                break
+    for el in reversed(siblings):  # to the left
+        if el.end <= start:
+            if joins(el) and quiet(el.end, start):
+                start = el.start
+            elif not quiet(el.start, el.end):
+                break
+    if (start, end) == (box.start, box.end):
+        return box
+    return _Element(tag=elements[parent].tag, start=start, end=end, parent=parent)
+
+
+def best_sibling_run(walker: _Walker, prefix: list[float]) -> _Element | None:
+    """The run of consecutive children of one element (child blocks, and lines the element holds itself)
+    with the largest total value, as a container of its own; None when no run is positive.
+
+    Catches articles without a wrapper of their own: paragraphs loose in a wide layout cell, or `<p>`s
+    beside a related-links table and an ad inside the same `<div id="endText">` (cx-163-70: every
+    ancestor scores negative and a comment form won), and sibling top-level blocks (a message table and a
+    form under `<body>` between navigation bars), which the run joins. Only asked when the best whole
+    element holds less than RUN_TRIGGER_SHARE of the page's positive value, and used when it beats that
+    element by RUN_MIN_GAIN, so pages whose article has a wrapper keep it. Misses articles interrupted
+    by a block more negative than the text after it is worth (the run stops before it; mid-article boxes
+    inside a wrapper are `is_mid_article_box`'s job), and knowingly joins a prose-like sibling that no
+    boilerplate hint marks (an unmarked comment list right after the text), which the tail markers cut.
+    """
+    elements = walker.elements
+    children: dict[int, list[int]] = {}
+    for index, el in enumerate(elements):
+        if el.parent >= 0 and el.end > el.start:
+            children.setdefault(el.parent, []).append(index)
+    best: tuple[float, int, int, int] | None = None  # (value, start, end, parent)
+    for parent, kids in children.items():
+        box = elements[parent]
+        if box.boiler or box.tag not in R.CONTAINER_TAGS:
+            continue
+        # Segments in order: each child's line range, and each line the element holds itself between them.
+        cuts: list[int] = []
+        at = box.start
+        for kid in kids:
+            el = elements[kid]
+            if el.start < at:  # a child nested in an earlier child's range (cells of a row): skip
+                continue
+            cuts.extend(range(at, el.start))
+            cuts.append(el.start)
+            at = el.end
+        cuts.extend(range(at, box.end))
+        cuts.append(box.end)
+        # Kadane over the segments [cuts[i], cuts[i + 1]).
+        run_value, run_start = 0.0, cuts[0]
+        for left, right in pairwise(cuts):
+            value = prefix[right] - prefix[left]
+            if run_value <= 0:
+                run_value, run_start = value, left
+            else:
+                run_value += value
+            if run_value > 0 and (best is None or run_value > best[0]):
+                best = (run_value, run_start, right, parent)
+    if best is None:
+        return None
+    value, start, end, parent = best
+    return _Element(tag=elements[parent].tag, start=start, end=end, parent=parent)
 
 
 def _compact(text: str) -> str:
@@ -519,8 +737,23 @@ def _is_title_line(text: str, title_key: str) -> bool:
 
 
 def is_tail_marker(text: str) -> bool:
-    """A short heading that opens what follows an article: 相关文章, 网友评论, 3条评论, 上一篇, 热词搜索 …"""
-    return len(text) <= R.TAIL_MARKER_MAX_CHARS and R.TAIL_MARKER_RE.match(text) is not None
+    """A short heading that opens what follows an article: 相关文章, 网友评论, 3条评论, 上一篇, 热词搜索 …,
+    or one of their synonyms standing alone on its line (`is_related_heading`)."""
+    return len(text) <= R.TAIL_MARKER_MAX_CHARS and (
+        R.TAIL_MARKER_RE.match(text) is not None or is_related_heading(text)
+    )
+
+
+def is_related_heading(text: str) -> bool:
+    """A heading over a related-news box worded as a synonym of 相关新闻: 重点推荐, 相关报道, 往期回顾,
+    大家都在看.
+
+    Catches the 163.com box "重点推荐 / 证券要闻 / 行业动态 / 公司新闻" whose links were dropped but whose
+    unlinked section names stayed as the text's last lines. The words also start ordinary sentences
+    ("相关报道称，……"), so only a whole heading line counts (RELATED_HEADING_RE). Misses headings
+    worded otherwise ("你还想看") and a box without a heading (its link lines are dropped one by one).
+    """
+    return R.RELATED_HEADING_RE.match(text) is not None
 
 
 def is_next_post_line(text: str) -> bool:
@@ -549,7 +782,8 @@ def is_mid_article_box(lines: list[_Line], index: int, end: int) -> bool:
     whose items are plain text (they read as a list of short lines and stay) and knowingly cuts an article
     whose continuation after the box is a single line shorter than MID_BOX_MIN_PROSE_AFTER.
     """
-    if R.RELATED_BOX_MARKER_RE.match(lines[index].text.strip("\xa0\u3000 ")) is None:
+    marker = lines[index].text.strip("\xa0\u3000 ")
+    if R.RELATED_BOX_MARKER_RE.match(marker) is None and not is_related_heading(marker):
         return False
     after = index + 1
     while after < end and after - index <= R.MID_BOX_MAX_LINES and _is_boilerplate(lines[after]):
@@ -612,16 +846,111 @@ def _main_lines(walker: _Walker, box: _Element, title: str) -> tuple[list[_Line]
         kept.append(line)
         if R.PROSE_PUNCT_RE.search(text) is not None:
             prose_chars += line.chars
-    while kept and is_edge_note(kept[0].text):
-        kept.pop(0)
-    while kept and is_edge_note(kept[-1].text):
-        kept.pop()
-    return kept, end
+    return _trimmed_edges(kept), end
+
+
+def _trimmed_edges(kept: list[_Line]) -> list[_Line]:
+    """`kept` without the notes at its edges: leading ones (`is_head_note`, `is_edge_note`) one by one, then
+    a closing notice block (`trailing_notice_start`) and trailing notes (`is_foot_note`, `is_edge_note`),
+    until neither end changes."""
+    start, end = 0, len(kept)
+    while start < end and (is_edge_note(kept[start].text) or is_head_note(kept[start].text)):
+        start += 1
+    while start < end:
+        cut = trailing_notice_start([ln.text for ln in kept[start:end]])
+        if cut is not None:
+            end = start + cut
+        elif is_edge_note(kept[end - 1].text) or is_foot_note(kept[end - 1].text):
+            end -= 1
+        else:
+            break
+    return kept[start:end]
 
 
 def is_edge_note(text: str) -> bool:
-    """A note at the very start or end of an article that is not text: provenance or a reprint notice."""
-    return is_provenance_line(text) or is_reprint_notice(text)
+    """A note at the very start or end of an article that is not text: provenance, a reprint notice or a
+    disclaimer (`is_disclaimer`)."""
+    return is_provenance_line(text) or is_reprint_notice(text) or is_disclaimer(text)
+
+
+def is_disclaimer(text: str) -> bool:
+    """A short disclaimer: "本文仅为作者观点，不代表网易立场。", "免责声明：本文来自腾讯新闻客户端
+    自媒体，不代表腾讯网的观点和立场。". Asked of the text's edges only, like `is_reprint_notice`, so a quoted
+    "不代表公司立场" inside the article stays. Misses disclaimers longer than REPRINT_NOTICE_MAX_CHARS
+    (those are `trailing_notice_start`'s when a heading or clause marks them)."""
+    text = text.strip("\xa0\u3000 ")
+    return len(text) <= R.REPRINT_NOTICE_MAX_CHARS and R.DISCLAIMER_RE.search(text) is not None
+
+
+def is_head_note(text: str) -> bool:
+    """A line at the top of the text that is the site's, not the author's: a summary or editor's note
+    ("[摘要：……]", "编者按：……") or a date widget's fragments ("2019", "09/07", "19:02"; a whole date stays).
+
+    163.com column pages open with a bracketed 摘要 that repeats the article's points, before the 原标题 line.
+    Only leading lines are asked, so a "摘要：" section inside a report stays. Knowingly drops an
+    editor's note that a reader might count as part of the piece.
+    """
+    text = text.strip("\xa0\u3000 ")
+    if R.SUMMARY_LINE_RE.match(text) is not None:
+        return True
+    # A whole date ("2012年6月24日") above a speech is its date, not a widget's fragment.
+    return R.DATE_FRAGMENT_RE.match(text) is not None and R.DATE_RE.search(text) is None
+
+
+def is_foot_note(text: str) -> bool:
+    """A line at the end of the text about its author: a bio ("作者为科技商业观察家，……") or an unlabelled
+    reporter line ("扬子晚报记者 张楠", "（记者 王某 通讯员 李某）").
+
+    Only trailing lines are asked; a bio sentence inside the text stays. Misses bios that do not start with
+    作者 ("张三，某某大学教授。") and reporter lines with more than a name after the word.
+    """
+    text = text.strip("\xa0\u3000 ")
+    return (len(text) <= R.AUTHOR_BIO_MAX_CHARS and R.AUTHOR_BIO_RE.match(text) is not None) or (
+        len(text) <= R.REPORTER_LINE_MAX_CHARS and R.REPORTER_LINE_RE.match(text) is not None
+    )
+
+
+def trailing_notice_start(texts: list[str]) -> int | None:
+    """Where a site's closing legal or copyright notice of several lines begins in `texts` (the text's
+    lines), or None.
+
+    Catches a block after the article such as "特别声明 / 本文为政务等机构在澎湃新闻上传并发布，仅代表该机构
+    观点，……" or "免责声明： / 1、本网站所载文章仅代表作者观点…… / 2、如涉及版权问题…… / 联系电话：……": the
+    last NOTICE_BLOCK_MAX_LINES lines are walked back while each is a notice heading, a reprint notice or
+    disclaimer, a numbered clause with a notice word, or a contact line; the block counts only when it holds
+    a heading or a reprint notice/disclaimer and reaches the end of the text. Misses notices run into the
+    last paragraph, and keeps a block whose clauses use none of NOTICE_CLAUSE_WORD_RE's words.
+    """
+    start: int | None = None
+    anchored = False
+    for index in range(len(texts) - 1, max(-1, len(texts) - 1 - R.NOTICE_BLOCK_MAX_LINES), -1):
+        text = texts[index].strip("\xa0\u3000 ")
+        if len(text) > R.NOTICE_LINE_MAX_CHARS:
+            break
+        if R.NOTICE_HEADING_RE.match(text) or is_reprint_notice(text) or is_disclaimer(text):
+            anchored, start = True, index
+        elif (
+            R.NOTICE_CLAUSE_RE.match(text) and R.NOTICE_CLAUSE_WORD_RE.search(text)
+        ) or R.NOTICE_CONTACT_RE.search(text):
+            start = index
+        else:
+            break
+    if not anchored or start is None:
+        return None
+    # A contact line or clause below the anchor belongs to it; above the topmost anchor it may be text.
+    while start < len(texts) and not (
+        R.NOTICE_HEADING_RE.match(texts[start].strip("\xa0\u3000 "))
+        or is_reprint_notice(texts[start])
+        or is_disclaimer(texts[start])
+        or _is_contact_line(texts[start])
+    ):
+        start += 1
+    return start if start > 0 else None
+
+
+def _is_contact_line(text: str) -> bool:
+    """A short line giving an e-mail address or phone number ("发送邮件至zhengwu@thepaper.cn申请加入……")."""
+    return len(text) <= R.REPRINT_NOTICE_MAX_CHARS and R.NOTICE_CONTACT_RE.search(text) is not None
 
 
 def is_reprint_notice(text: str) -> bool:
@@ -715,6 +1044,10 @@ def choose_title(html_title: str, og_title: str | None, headings: list[str], sit
     disagree completely (then the `<title>` wins).
     """
     base, _ = split_title(og_title or html_title)
+    # A site name after a plain space ("……技能大赛 湖南省中医药研究院附属医院") is no separator that
+    # split_title knows; the site name found elsewhere (meta, footer) removes it.
+    if site_name and len(base) > len(site_name) and base.endswith(site_name):
+        base = base[: -len(site_name)].rstrip(" -_|｜·\u3000")
     compact_base = _compact(base)
     for heading in headings:
         text = _WS_RE.sub(" ", heading).strip()
@@ -975,13 +1308,17 @@ def extract_or_reason(html: str, url: str, site_rules: tuple[SiteRule, ...] = ()
         return NO_BODY
     rule = match_site_rule(site_rules, url)
     pick = apply_site_rule(tree, rule) if rule else None
-    walker = _Walker()
-    walker.walk(root)
+    walker = walk_page(root)
     metas = _meta_map(tree)
     title_node = tree.css_first("title")
     html_title = _WS_RE.sub(" ", title_node.text() if title_node else "").strip()
     _, title_site = split_title(html_title)
-    site_name = metas.get("og:site_name") or metas.get("application-name") or title_site
+    site_name = (
+        metas.get("og:site_name")
+        or metas.get("application-name")
+        or title_site
+        or footer_site_name(walker.lines)
+    )
     headings = [ln.text for ln in walker.lines if ln.heading and not ln.boiler]
     title = choose_title(html_title, metas.get("og:title"), headings, site_name)
     title = pick.title if pick and pick.title else title
@@ -1024,9 +1361,33 @@ def extract_or_reason(html: str, url: str, site_rules: tuple[SiteRule, ...] = ()
         language=detect_language(
             "".join(paragraphs), html_node.attributes.get("lang") if html_node else None
         ),
+        gov_info=parse_gov_info(ln.text for ln in walker.lines),
     )
     site_rule = "" if pick is None else "applied" if pick.content else "missed"
     return Extracted(meta=meta, paragraphs=paragraphs, site_rule=site_rule)
+
+
+def footer_site_name(lines: list[_Line]) -> str | None:
+    """The site's name from its footer: "主办单位：××省人民政府办公厅", "江城日报社主办", "版权所有：某某县
+    人民政府", "© 2024 新经观察 版权所有", "某市文明网 版权所有"; None when the last FOOTER_MAX_LINES lines
+    hold none.
+
+    Asked only when no meta tag and no title suffix names the site (many government pages title a notice
+    with its bare name). The organiser (主办) wins over the copyright holder, as it is the site's owner.
+    Needs two Chinese characters in the name, so "Copyright © 2024 XINHUANET.com" gives none; misses names
+    written after "版权所有" with no separator before the next word.
+    """
+    tail = [ln.text for ln in lines[-R.FOOTER_MAX_LINES :]]
+    for pattern in R.FOOTER_SITE_RES:
+        for text in reversed(tail):
+            found = pattern.search(text)
+            if (
+                found
+                and len(CJK_CHAR_RE.findall(found["name"])) >= 2
+                and R.FOOTER_NOT_A_NAME_RE.search(found["name"]) is None
+            ):
+                return found["name"]
+    return None
 
 
 def _has_main_text(paragraphs: list[str]) -> bool:

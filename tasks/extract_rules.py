@@ -30,11 +30,15 @@ BLOCK_TAGS = frozenset(
         "body", "html", "details", "summary", "legend",
     }
 )  # fmt: skip
-# Table cells: a row of data cells becomes one line, cells joined by CELL_SEPARATOR ("2024年 | 123 | 55"), so
-# a table reads as one row per line. " | " rather than a tab: cleaning folds tabs into spaces, and a bar
-# survives cleaning and reads as a column break to people and to later steps alike.
+# Table cells: a row of data cells becomes one line, cells joined by CELL_SEPARATOR ("2024年\t123\t55"), so
+# a table reads as one row per line. A tab, not " | ": the bar was text that is not on the page (the bag-of-
+# characters score and full-text search saw it), while a tab is whitespace that still marks the column break.
+# The walk writes CELL_MARK (a control character no page text keeps: the walk folds all whitespace runs, and
+# cleaning drops control characters) and turns it into the tab after folding, so only cell breaks stay tabs;
+# cleaning folds every other space but keeps tabs (SPACES_RE).
 CELL_TAGS = frozenset({"td", "th"})
-CELL_SEPARATOR = " | "
+CELL_SEPARATOR = "\t"
+CELL_MARK = "\x1f"
 # A data cell (see `is_data_cell`) is short: its blocks (`<p align="center">`, `<br>`) join into one cell
 # text. Longer cells, or cells holding a heading, list, preformatted text or a table, are layout cells (old
 # government and 范文 sites put the whole page in a table), whose blocks stay lines of their own. Table header
@@ -50,6 +54,21 @@ CONTAINER_TAGS = frozenset(
     {"div", "td", "article", "section", "main", "body", "center", "table", "tbody", "form"}
 )
 HEADING_TAGS = frozenset({"h1", "h2", "h3"})
+# `best_sibling_run`: asked only when the best whole element holds less than this share of the page's
+# positive line value. Measured on the 100 dev pages: an article in a wrapper of its own holds 0.40-1.0
+# (lowest gne-hexun-1, 0.40); the page whose paragraphs are loose beside a link box, 0.21 (cx-163-70) ...
+RUN_TRIGGER_SHARE = 0.35
+# ... and the run replaces that element only when worth this many times as much. On pages with a wrapper
+# the best run is worth at most 1.23x the best element (the wrapper minus negative edges, which line
+# filtering drops anyway); on cx-163-70, 2.54x.
+RUN_MIN_GAIN = 1.5
+# `joined_top_level_blocks`: blocks directly under these may be joined with the chosen one ...
+TOP_LEVEL_TAGS = frozenset({"body", "html"})
+# ... asked only when the chosen block holds less than this share of the page's positive value (the
+# message-table page: 0.57; articles in one block hold nearly all of it) ...
+TOP_SIBLING_TRIGGER_SHARE = 0.8
+# ... and a sibling joins when worth at least this share of the chosen block (the reply form: 0.75).
+TOP_SIBLING_MIN_SHARE = 0.3
 # Whole subtrees whose semantics say "not the text": they still count (negatively) for container choice.
 BOILERPLATE_TAGS = frozenset({"nav", "footer", "aside"})
 
@@ -61,6 +80,12 @@ BOILERPLATE_ATTR_RE = re.compile(
     r"hot-?list|xiangguan|tuijian|tags?|keywords?)(?:$|[\s_-])",
     re.IGNORECASE,
 )
+# `acquitted_hint_holders`: an element condemned by its own class/id is read as content again when it holds
+# this share of the page's prose characters. A real widget (comments, related summaries) next to an article
+# holds well under half; the wrappers that condemned whole pages (ifeng's js_img_share_area) hold 95-100%.
+HINT_ACQUIT_PROSE_SHARE = 0.8
+# Walks of one page at most: the first, and re-walks for hints nested in an acquitted wrapper.
+HINT_MAX_WALKS = 3
 # Never treat these as boilerplate widgets even if their class says so (`<body class="nav-open">`).
 NEVER_BOILERPLATE_TAGS = frozenset({"html", "body", "main", "article"})
 # Code line-number gutters (`is_line_number_gutter`): lists of 1, 2, 3 … beside a `<pre>`, or a `<pre>` of
@@ -91,6 +116,9 @@ LIST_MIN_TEASER_SHARE = 0.5
 TRUNCATED_TEASER_RE = re.compile(r"(?:\.{3}|…{1,2})$")
 # A link line this long is an article title, not a "more" or page-number link.
 LINK_TITLE_MIN_CHARS = 6
+# `is_dated_link_item`: a related-news item (headline link and date) is at most this long; the 163.com
+# 延伸阅读 items run to 30 characters with a 10-character date.
+DATED_ITEM_MAX_CHARS = 60
 # Fewer main-text characters than this (CJK + letters + digits) means "no main text on this page".
 MIN_MAIN_TEXT_CHARS = 20
 
@@ -107,6 +135,14 @@ META_LABEL_RE = re.compile(
 # ("发表于 2023年11月5日 · 阅读(3562)").
 # A date alone stays: it is the date line under a notice's signature.
 BYLINE_WORD_RE = re.compile(r"发布|发表|来源|作者|编辑|阅读|浏览|点击|分类|更新|栏目|评论")
+# Credits written with slashes or bars instead of colons: "编辑|禤志杰", "摄影/张艳  编辑/苏芳" (two pairs on
+# a line, or one at its start, make it a credit line; "图/文" alone in prose does not).
+CREDIT_PAIR_RE = re.compile(
+    r"(?:^|\s)(?:编辑|责编|校对|审核|审校|供稿|撰稿|撰文|摄影|来源|作者|文|图)\s*[/／|｜]\s*[\u4e00-\u9fffA-Za-z]"
+)
+CREDIT_LINE_START_RE = re.compile(
+    r"^(?:编辑|责编|校对|审核|审校|供稿|撰稿|撰文|摄影|来源|作者)\s*[/／|｜]\s*\S"
+)
 # Metadata lines are short; a long paragraph that happens to contain "来源：" is prose.
 META_LINE_MAX_CHARS = 90
 # "发布时间" style lines must start with a label; bare "时间：" only counts when a second label follows.
@@ -144,6 +180,12 @@ WIDGET_LINE_RES = (
     re.compile(
         r"^(?:以下|下面|本文)是?[^。！]{0,20}(?:小编|本站)[^。！]{0,60}(?:整理|收集|搜集|分享|推荐|带来|精选)"
     ),
+    # A WeChat account's follow menu pasted under its articles: "扫描下方二维码解锁更多技能",
+    # "1、回复【社保】查询社保缴纳记录", "看都看完了，点【在看】试试", "点击菜单栏【便民服务】解锁更多服务！".
+    re.compile(r"^\d{1,2}\s*[、.．]\s*回复\s*[【\[「]"),
+    re.compile(r"扫描(?:下方|上方)的?二维码|点\s*[【\[「]?\s*在看|点击菜单栏|点个在看"),
+    # Buttons left alone on their line at the top of an article: font size, follow the author.
+    re.compile(r"^(?:字号|[+＋]?\s*关注|已关注)$"),
     # An ad slot's label ("广告", "推广"), left alone on its line once the ad's image or links are gone.
     re.compile(r"^[\[【（(]?\s*(?:广告|推广|赞助|AD|Ad)\s*[\]】）)]?$"),
     # The button of a collapsed article ("展开阅读全文 ∨"): the collapsed text itself is in the HTML and kept.
@@ -178,6 +220,16 @@ TAIL_MARKER_RE = re.compile(
     r"上一篇|下一篇|分享到)"
 )
 TAIL_MARKER_MAX_CHARS = 80
+# `is_related_heading`: synonyms of 相关新闻 that sites put over the same related or more-news box
+# (重点推荐 on 163.com 2015 pages, 相关报道, 往期回顾 …). Unlike TAIL_MARKER_RE these words also open
+# ordinary sentences ("相关报道称，……", "重点推荐以下三类项目："), so they count only as a whole heading
+# line: the word, optional brackets or a colon, and at most a "更多" link after it.
+RELATED_HEADING_RE = re.compile(
+    r"^[\[【「]?\s*(?:重点推荐|编辑推荐|今日推荐|热点推荐|精彩阅读|相关报道|相关稿件|相关专题|相关资讯|相关内容|"
+    r"相关图集|热门资讯|热点新闻|热门新闻|更多新闻|更多阅读|更多精彩|往期回顾|往期推荐|往期精彩|看了又看|大家都在看)"
+    r"\s*[\]】」]?\s*[:：]?\s*(?:(?:更多|查看更多|MORE)[^，。！？]{0,16}|[>»＞]+)?$",
+    re.IGNORECASE,
+)
 # The tail markers that head a box of related links. 范文 and news sites also put such a box between two
 # paragraphs (`is_mid_article_box`); comment and prev/next markers never sit inside the text.
 RELATED_BOX_MARKER_RE = re.compile(
@@ -221,6 +273,14 @@ COMMENT_NAME_MAX_CHARS = 24
 # thread, so it ends the main text. Below it the byline still belongs to the article's own header (a title
 # with a comma counts as prose, so the threshold must exceed a title's length).
 NEXT_POST_MIN_PROSE_CHARS = 100
+# `is_full_sentence`: a line that, without its dates, still holds this many Chinese characters and ends a
+# sentence (。！？) is a sentence, not a byline, whatever byline words it has: a maintenance banner
+# "【2024-03-29】本站将于今晚22:00进行系统升级，届时暂停更新，敬请谅解。"
+# (25 of its own). Of the 230 lines that read as bylines (short, dated, a byline word) on the dev pages
+# and all 136 saved pages of the two source repositories, none ends in 。！？; 12 is a short clause, above
+# a bare "本站已更新。".
+FULL_SENTENCE_MIN_CJK = 12
+FULL_SENTENCE_END_RE = re.compile(r"[。！？!?][”’\"')）】\]]*$")
 
 # Table-of-contents headings (matched on the line without spaces: "目　　录" -> "目录").
 TOC_HEADING_RE = re.compile(r"^(?:文章目录|本文目录|目录|contents|tableofcontents)[:：]?$", re.IGNORECASE)
@@ -230,10 +290,10 @@ TOC_HEADING_RE = re.compile(r"^(?:文章目录|本文目录|目录|contents|tabl
 # text comes from or who handled it. Not "有删节" alone: "（本文根据会议录音整理，有删节）" describes the
 # document itself and stays with it.
 PROVENANCE_MAX_CHARS = 80
-ORIGINAL_TITLE_RE = re.compile(r"^[（(【\[]?\s*原标题\s*[:：]")
+ORIGINAL_TITLE_RE = re.compile(r"^[（(【\[]?\s*(?:本文)?原标题\s*[:：]")
 BRACKETED_LINE_RE = re.compile(r"^[（(【\[].*[）)】\]]$")
 PROVENANCE_WORD_RE = re.compile(
-    r"稿件|来源|选自|摘自|转自|转载|供稿|审核|审校|原标题|编辑|责编|授权|首发|原载|刊于|刊载"
+    r"稿件|来源|选自|摘自|转自|转载|供稿|审核|审校|原标题|编辑|责编|授权|首发|原载|刊于|刊载|作者|记者|^.文\s*[/／]"
 )
 # Reprint and copyright notices, bracketed or not ("本文经作者授权发布，未经许可不得转载。",
 # "转载请注明出处：……", "版权归原作者所有，如有侵权请联系删除。"): wording that only such notices use,
@@ -244,12 +304,63 @@ REPRINT_NOTICE_RE = re.compile(
     r"^本文(?:经|已获|获)[^。，；]{0,16}授权|^本文(?:转载|转自|来源|来自|摘自|选自)|^(?:文章|内容)(?:来源|转载)于?[:：]"
 )
 REPRINT_NOTICE_MAX_CHARS = 120
+# Disclaimers under an article: "本文仅为作者观点，不代表网易立场。", "免责声明：本文来自腾讯新闻
+# 客户端自媒体，不代表腾讯网的观点和立场。", "……澎湃新闻仅提供信息发布平台。" Same role as a reprint
+# notice (`is_reprint_notice`).
+DISCLAIMER_RE = re.compile(
+    r"不代表[^。；]{0,12}(?:观点|立场|看法)|仅代表[^。；]{0,8}(?:观点|看法|立场)|仅提供信息(?:发布|存储)?(?:平台|空间)?服务?|"
+    r"^(?:免责|版权|法律|特别|郑重|重要)声明\s*[:：]"
+)
+# `trailing_notice_start`: a site's legal or copyright notice after the article, as several lines: a heading
+# (特别声明, 免责声明, 版权声明 …), numbered clauses, contact lines. Only a block at the very end of the text
+# counts, of at most this many lines (gne-thepaper-2: contact line, heading, disclaimer = 3; a portal's
+# 免责声明 heading, three clauses and a contact line = 5) ...
+NOTICE_BLOCK_MAX_LINES = 8
+NOTICE_HEADING_RE = re.compile(
+    r"^[\[【「]?\s*(?:特别|免责|版权|法律|郑重|重要)?声明\s*[\]】」]?\s*[:：]?$|^(?:免责条款|版权说明|版权信息)\s*[:：]?$"
+)
+# ... whose lines are each the heading, a reprint notice or disclaimer, a numbered clause or a contact line
+# (e-mail, phone, "联系我们"), none longer than this (thepaper.cn's disclaimer is 58; room for long clauses).
+NOTICE_LINE_MAX_CHARS = 200
+NOTICE_CONTACT_RE = re.compile(
+    r"[\w.+-]+@[\w-]+\.[\w.]+|(?:电话|热线|邮箱|信箱|传真|E-?mail)\s*[:：]|联系(?:我们|电话|方式)|"
+    r"(?:0\d{2,3}-?)?\d{7,8}",
+    re.IGNORECASE,
+)
+NOTICE_CLAUSE_RE = re.compile(
+    r"^(?:[（(]?[一二三四五六七八九十\d]{1,2}[、.．)）]|第[一二三四五六七八九十]+条)"
+)
+NOTICE_CLAUSE_WORD_RE = re.compile(
+    r"本网|本站|本平台|本号|本公众号|作者|版权|转载|侵权|责任|观点|立场|联系|删除|来源|授权|知识产权|法律"
+)
+
+# Edge lines of the text that are not text (`is_edge_note`), besides provenance and reprint notices:
+# - a summary or editor's note at the top: "[摘要：……]", "【内容提要】……", "编者按：……" (163.com
+#   columns repeat the article's points there; it is the site's, not the author's);
+SUMMARY_LINE_RE = re.compile(
+    r"^[\[【（(]?\s*(?:内容)?(?:摘要|提要|导读|编者按|编者的话)\s*[\]】）)]?\s*[:：]"
+)
+# - an author's bio at the end: "作者为科技商业观察家，……", "作者maomaobear，为百略网旗下原创专栏作者。";
+AUTHOR_BIO_RE = re.compile(
+    r"^[（(]?\s*(?:作者简介\s*[:：]|作者\s*[^，。：:]{0,20}?[，,]?\s*(?:为|系|是|现为|现任|曾任|毕业于))"
+)
+AUTHOR_BIO_MAX_CHARS = 150
+# - an unlabelled reporter line at the end: "扬子晚报记者 张楠", "（记者 王某 通讯员 李某）", "文/张三";
+REPORTER_LINE_RE = re.compile(
+    r"^[（(【\[]?\s*(?:(?:[^\s，。；！？]{0,10}?记者|通讯员|实习生|撰文|文\s*[/／|｜])\s*[\u4e00-\u9fff·]{2,4}\s*)+"
+    r"[）)】\]]?$"
+)
+REPORTER_LINE_MAX_CHARS = 40
+# - date fragments left above the text by a split date widget: "2019", "09/07", "19:02" (top only: a date at
+#   the end is a notice's signature date and stays).
+DATE_FRAGMENT_RE = re.compile(r"^[\d\s/:：.\-年月日]{1,20}$")
 
 # Counters: a short line made only of label-number pairs ("查看: 8526 | 回复: 37", "阅读 1207 在看 12",
 # "12 主题 240 帖子"). Labels are 1-4 Chinese characters; a number before its label needs a space, so
 # dates and quantities ("3月29日", "2023年") are not counters, nor are numbered headings ("1. 需求").
+# A pair never spans a table-cell break (CELL_SEPARATOR, a tab): "工业投资\t11.2" is a row of a data table.
 COUNTER_PAIR_RE = re.compile(
-    r"(?:[\u4e00-\u9fff]{1,4}\s*[:：]?\s*\d+(?:[.,]\d+)*\s*[万千wkK]?|\d+(?:[.,]\d+)*\s+[\u4e00-\u9fff]{1,4})"
+    r"(?:[\u4e00-\u9fff]{1,4} *[:：]? *\d+(?:[.,]\d+)* *[万千wkK]?|\d+(?:[.,]\d+)* +[\u4e00-\u9fff]{1,4})"
 )
 COUNTER_SEP_RE = re.compile(r"[\s|｜/·•]+")
 COUNTER_LINE_MAX_CHARS = 40
@@ -262,9 +373,11 @@ PHOTO_CREDIT_RE = re.compile(
     r"[\u4e00-\u9fff×·、\s]{1,20}?\s*摄(?:影)?\s*[）)】\]]?$"
 )
 PHOTO_CREDIT_MAX_CHARS = 40
-# Picture sources under a lead picture: "图片来源：视觉中国", "图源：网络", "（图片由受访者提供）".
+# Picture sources under a lead picture: "图片来源：视觉中国", "图源：网络", "（图片由受访者提供）",
+# a bare "资料图".
 IMAGE_SOURCE_RE = re.compile(
-    r"^[（(【\[]?\s*(?:(?:图片|配图|题图|封面图?)\s*(?:来源|来自|提供|出处)|图源|图片由\S{1,12}提供)\s*[:：]?"
+    r"^[（(【\[]?\s*(?:(?:图片|配图|题图|封面图?)\s*(?:来源|来自|提供|出处)|图源|图片由\S{1,12}提供|"
+    r"(?:资料|网络)(?:图|照)片?\s*[）)】\]]?$)\s*[:：]?"
 )
 # "附件：2024年度重点任务清单" inside a government document names its attachment; the name is often a download
 # link, which must not make the line read as a link list.
@@ -383,8 +496,9 @@ ZH_MIN_SHARE = 0.3
 
 # Removed outright: zero-width characters, soft hyphen, BOM, bidi marks and C0/C1 controls.
 INVISIBLE_CHARS_RE = re.compile("[\u200b-\u200f\u2060-\u2064\ufeff\u00ad\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
-# Every kind of space (tab, newline, nbsp, ideographic space, thin spaces) becomes one ASCII space.
-SPACES_RE = re.compile("[\\s\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]+")
+# Every kind of space (newline, nbsp, ideographic space, thin spaces) becomes one ASCII space. A tab stays:
+# after extraction the only tabs left are table-cell breaks (CELL_SEPARATOR).
+SPACES_RE = re.compile("(?:(?!\t)[\\s\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000])+")
 # ASCII punctuation right after a Chinese character is a half-width slip: "之年,在" -> "之年，在".
 # "." is left alone (decimals, abbreviations, URLs); so are "1,000" and "01:55" (digit before).
 ASCII_TO_FULLWIDTH_PUNCT = {",": "，", ";": "；", ":": "：", "?": "？", "!": "！"}
@@ -450,3 +564,86 @@ NUMBERED_PIECE_RE = re.compile(
 # Text before the first piece shorter than this is a page intro ("以下是小编整理的……") and is dropped;
 # longer preambles become a document of their own under the page title.
 PREAMBLE_MIN_CHARS = 80
+
+# --------------------------------------------------------------------------- 政府信息公开 table (gov_info.py)
+
+
+def _spaced(label: str) -> str:
+    """A label as printed: CMS templates pad labels to one width ("索 引 号", "标　　题")."""
+    return r"[ \u3000\xa0]*".join(label)
+
+
+# Label -> GovInfo field; None: a label of the same table that is no field (its value is skipped, and it
+# ends the value before it). Gathered from the tables of gov.cn (发文机关/发文字号), Hanweb xxgk
+# (发布机构/生成日期/信息分类) and TRS WCM (主题分类/有效性) templates.
+GOV_INFO_LABELS: dict[str, str | None] = {
+    "索引号": "index_no",
+    "发布机构": "issuer",
+    "发文机关": "issuer",
+    "发文单位": "issuer",
+    "文号": "doc_no",
+    "发文字号": "doc_no",
+    "文件编号": "doc_no",
+    "成文日期": "written_at",
+    "生成日期": "written_at",
+    "发布日期": "published_at",
+    "公开日期": "published_at",
+    "发文日期": "published_at",
+    "主题分类": "topic",
+    "信息分类": "topic",
+    "有效性": "validity",
+    "标题": None,
+    "名称": None,
+    "主题词": None,
+    "关键词": None,
+    "信息来源": None,
+    "公开方式": None,
+    "公开范围": None,
+    "公开形式": None,
+    "体裁分类": None,
+    "组配分类": None,
+    "服务对象": None,
+    "时效": None,
+    "失效日期": None,
+    "实施日期": None,
+}
+# A label opens a cell (line start, or after a space/tab) and is followed by a colon, by the cell break or
+# by the line's end (tables that print "索引号" in one cell or `<dt>` and the value in the next, no colon).
+GOV_INFO_LABEL_RE = re.compile(
+    r"(?:^|(?<=[\t \u3000\xa0]))(?P<label>"
+    + "|".join(_spaced(label) for label in sorted(GOV_INFO_LABELS, key=len, reverse=True))
+    + r")[ \u3000\xa0]*(?:[:：]|(?=\t)|$)"
+)
+# The table is a run of consecutive label lines that yields this many fields, one of them 索引号 or 文号:
+# a byline ("发布日期：… 来源：…") gives one or two and never an index or document number.
+GOV_INFO_MIN_FIELDS = 3
+GOV_INFO_KEY_FIELDS = frozenset({"index_no", "doc_no"})
+# Table rows are short; a longer line is prose that mentions a label ("文号：" quoted in a paragraph).
+GOV_INFO_LINE_MAX_CHARS = 200
+# Lines without a colon or cell break are only searched for a label when this short (a bare "索 引 号" cell
+# or `<dt>`): the label search is a regex of 30 alternatives, not to be run on every paragraph.
+GOV_INFO_BARE_LABEL_MAX_CHARS = 8
+GOV_INFO_DATE_RE = re.compile(r"(\d{4})\s*[年\-/.]\s*(\d{1,2})\s*[月\-/.]\s*(\d{1,2})")
+
+# `footer_site_name`: the site's name from its footer when no meta tag and no title suffix gives one. Only the
+# last FOOTER_MAX_LINES lines of the page are read (the dev pages' footers are 1-6 lines) ...
+FOOTER_MAX_LINES = 15
+# ... a name is 2-30 characters of Chinese, letters, digits, ×, brackets, ending before a separator or the
+# next footer label ...
+_SITE = r"(?P<name>(?!未经|Copyright|版权)[\u4e00-\u9fff×A-Za-z0-9（）()·]{2,30}?)"
+_SITE_END = (
+    r"(?=\s|$|[，,。|｜;；]|主办|承办|协办|技术支持|地址|电话|邮编|联系|Copyright|©|"
+    r"[A-Za-z\u4e00-\u9fff]?ICP|备案|未经|版权)"
+)
+# ... tried in this order, the organiser before the copyright holder: "主办单位：××省人民政府办公厅",
+# "江城日报社主办", "版权所有：某某县人民政府", "© 2024 新经观察 版权所有", "某市文明网 版权所有".
+# A "name" with one of these words is the next footer item, not a name ("版权所有 京ICP证040123号",
+# "版权所有 复制必究").
+FOOTER_NOT_A_NAME_RE = re.compile(r"ICP|备案|网安备|复制|转载|镜像|必究|授权|保留")
+FOOTER_SITE_RES = (
+    re.compile(rf"(?:主办单位|主办)\s*[:：]\s*{_SITE}{_SITE_END}"),
+    re.compile(rf"(?:^|\s){_SITE}\s*主办{_SITE_END}"),
+    re.compile(rf"(?:版权所有|制作单位)\s*[:：]?\s*(?:©\s*)?{_SITE}{_SITE_END}"),
+    re.compile(rf"(?:©|Copyright|\(c\))\s*(?:\d{{4}}(?:\s*[-–]\s*\d{{4}})?)?\s*{_SITE}\s*版权所有", re.I),
+    re.compile(rf"(?:^|\s){_SITE}\s*版权所有"),
+)

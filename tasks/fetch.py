@@ -28,7 +28,6 @@ import asyncio
 import ipaddress
 import os
 import random
-import socket
 import ssl
 import zlib
 from collections import Counter, defaultdict
@@ -40,11 +39,21 @@ from email.utils import formatdate, parsedate_to_datetime
 from functools import cache
 from http import HTTPStatus
 
+import httpcore
 import httpx
 
-from wenji.tasks.connect_to import connect_to_mounts, connected_hosts
+from wenji.tasks.addresses import (
+    AddressBook,
+    AddressPolicy,
+    ForbiddenAddress,
+    Resolver,
+    checked_transport,
+    environment_proxies,
+    system_resolver,
+)
+from wenji.tasks.connect_to import connect_targets, connect_to_mounts
 from wenji.tasks.decode import decode_html
-from wenji.tasks.fetch_messages import private_address, robots_unreachable
+from wenji.tasks.fetch_messages import robots_unreachable
 from wenji.tasks.incremental import Validators
 from wenji.tasks.records import ErrorRecord, Page, SourceItem, Stage, content_hash
 from wenji.tasks.robots import ALLOW_ALL, MAX_ROBOTS_BYTES, ROBOTS_TOKEN, Robots, parse_robots
@@ -153,34 +162,6 @@ def tls_context() -> ssl.SSLContext:
     (one per batch and one per sitemap) unless handed a ready context.
     """
     return httpx.create_ssl_context()
-
-
-def _forbidden(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
-    # `is_global` is False for private, loopback, link-local, shared (CGNAT), reserved and unspecified.
-    return not ip.is_global or ip.is_multicast
-
-
-def address_problem(host: str, port: int, allow_private: bool) -> str | None:
-    """None if `host` may be contacted, else a sentence saying why not.
-
-    Catches URLs and redirects that lead to loopback, private or link-local addresses (the cloud
-    metadata service at 169.254.169.254, a router's admin page). Every address the name resolves to
-    must be public. Knowingly misses DNS rebinding: httpx resolves the name again when it connects.
-    A name that does not resolve passes here; the connection attempt then reports it.
-    """
-    if allow_private:
-        return None
-    try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except (socket.gaierror, UnicodeError):
-        return None
-    for *_, sockaddr in infos:
-        ip = ipaddress.ip_address(str(sockaddr[0]).split("%")[0])
-        if _forbidden(ip):
-            return private_address(host, ip)
-    return None
 
 
 # --- one URL --------------------------------------------------------------------------------------
@@ -417,8 +398,11 @@ def robots_verdict(answer: _Raw | FetchFailure) -> Robots | FetchFailure:
 class Fetcher:
     """A crawl's network state: the client, the host limits, robots.txt per site (read once per run)."""
 
-    def __init__(self, client: httpx.AsyncClient, cfg: FetchConfig, counters: Counter[str]):
+    def __init__(
+        self, client: httpx.AsyncClient, cfg: FetchConfig, counters: Counter[str], book: AddressBook
+    ):
         self.client = client
+        self.book = book
         self.cfg = cfg
         self.counters = counters
         self.gate = _Gate(cfg)
@@ -426,18 +410,18 @@ class Fetcher:
         self.latency: dict[str, float] = {}
         self._robots: dict[str, Robots | FetchFailure] = {}
         self._robots_locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
-        self._address_problems: dict[tuple[str, int], str | None] = {}
-        self._connected = connected_hosts(cfg.connect_to)
+        self._connect_targets = connect_targets(cfg.connect_to)
 
-    async def _address_problem(self, host: str, port: int) -> str | None:
-        """`address_problem`, resolved once per host and port per run: a crawl usually holds thousands of
-        pages of a handful of sites, and a resolver round trip per request cost ~1 ms of a thread each."""
-        if self.cfg.allow_private or host in self._connected:
-            return None
-        key = (host, port)
-        if key not in self._address_problems:
-            self._address_problems[key] = await asyncio.to_thread(address_problem, host, port, False)
-        return self._address_problems[key]
+    async def _address_problem(self, url: httpx.URL) -> str | None:
+        """Why `url`'s host may not be contacted, or None, from the run's address book (resolved and
+        checked once per host and port; the connection then goes to those very addresses). For an origin
+        of fetch.connect_to, the target is what gets connected to, so the target is checked.
+
+        The transport enforces the same check when it connects; asking here first refuses before taking
+        a connection slot, and also covers requests through an HTTP proxy, which connect elsewhere."""
+        origin = (url.scheme, url.host, _port(url))
+        host, port = self._connect_targets.get(origin) or (url.host, _port(url))
+        return await self.book.problem(host, port)
 
     async def fetch(self, url: str, validators: Validators | None = None) -> _Raw | FetchFailure:
         """A page, or why not. Robots are checked here, outside the page's deadline: waiting for a slow
@@ -494,13 +478,16 @@ class Fetcher:
                 blocked = await self._robots_problem(request.url)
                 if blocked:
                     raise blocked
-            host, port = request.url.host, request.url.port or (443 if request.url.scheme == "https" else 80)
+            host = request.url.host
             async with self.gate.slot(host):
-                problem = await self._address_problem(host, port)
+                problem = await self._address_problem(request.url)
                 if problem:
                     raise FetchFailure("fetch_forbidden_address", f"refused {request.url}: {problem}")
                 sent = asyncio.get_running_loop().time()
-                response = await self.client.send(request, stream=True)
+                try:
+                    response = await self.client.send(request, stream=True)
+                except ForbiddenAddress as exc:  # the transport's own check, at connect time
+                    raise FetchFailure("fetch_forbidden_address", f"refused {request.url}: {exc}") from None
                 try:
                     if response.next_request is None:
                         return await self._answer(response, headers, for_robots)
@@ -541,10 +528,8 @@ class Fetcher:
             last_modified=response.headers.get("Last-Modified", kept.get("If-Modified-Since")),
         )
 
-    async def _robots_problem(self, url: httpx.URL) -> FetchFailure | None:
-        """Why robots.txt forbids `url`, or None (also when fetch.respect_robots is off)."""
-        if not self.cfg.respect_robots or url.scheme not in ("http", "https"):
-            return None
+    async def _robots_of(self, url: httpx.URL) -> tuple[str, Robots | FetchFailure]:
+        """The robots.txt of `url`'s site (its URL and what it says), fetched once per run."""
         robots_url = f"{url.scheme}://{url.netloc.decode('ascii')}/robots.txt"
         async with self._robots_locks[robots_url]:
             if robots_url not in self._robots:
@@ -553,7 +538,24 @@ class Fetcher:
                 if isinstance(verdict, Robots) and verdict.crawl_delay:
                     self.gate.slow_down(url.host, verdict.crawl_delay)
                 self._robots[robots_url] = verdict
-        verdict = self._robots[robots_url]
+        return robots_url, self._robots[robots_url]
+
+    async def robots_sitemaps(self, url: str) -> tuple[str, ...]:
+        """The `Sitemap:` lines of the robots.txt of `url`'s site; () when it has none or can't be read.
+
+        Read also with fetch.respect_robots off: it is how a site lets a sitemap on another host list
+        its URLs (tasks.sources), not a rule about what we may fetch."""
+        parsed = httpx.URL(url)
+        if parsed.scheme not in ("http", "https"):
+            return ()
+        _, verdict = await self._robots_of(parsed)
+        return verdict.sitemaps if isinstance(verdict, Robots) else ()
+
+    async def _robots_problem(self, url: httpx.URL) -> FetchFailure | None:
+        """Why robots.txt forbids `url`, or None (also when fetch.respect_robots is off)."""
+        if not self.cfg.respect_robots or url.scheme not in ("http", "https"):
+            return None
+        robots_url, verdict = await self._robots_of(url)
         if isinstance(verdict, FetchFailure):
             return FetchFailure(
                 "fetch_robots_unreachable", robots_unreachable(str(url), robots_url, verdict.kind, url.host)
@@ -734,16 +736,35 @@ async def fetch_item(
     return _to_page(item.url, raw, declared_type, counters)
 
 
+def _port(url: httpx.URL) -> int:
+    return url.port or (443 if url.scheme == "https" else 80)
+
+
 @asynccontextmanager
-async def open_fetcher(cfg: FetchConfig, counters: Counter[str]) -> AsyncIterator[Fetcher]:
-    """A Fetcher with its client, for one crawl; the client's connections are closed afterwards."""
+async def open_fetcher(
+    cfg: FetchConfig,
+    counters: Counter[str],
+    resolver: Resolver = system_resolver,
+    network_backend: httpcore.AsyncNetworkBackend | None = None,
+) -> AsyncIterator[Fetcher]:
+    """A Fetcher with its client, for one crawl; the client's connections are closed afterwards.
+
+    Every connection (pages, robots.txt, sitemaps, fetch.connect_to targets) goes through one address
+    book: resolved once, checked, connected to the checked address. `resolver` and `network_backend`
+    are for tests (names resolved to loopback only; a backend that records connection attempts).
+    """
     pool = max(1, cfg.concurrency)
+    limits = httpx.Limits(max_connections=pool, max_keepalive_connections=pool)
+    book = AddressBook(AddressPolicy(cfg.allow_private, cfg.allow_link_local), resolver)
+    mounts = {
+        **environment_proxies(tls_context(), limits),
+        **(connect_to_mounts(cfg.connect_to, book, tls_context(), limits, network_backend) or {}),
+    }
     async with httpx.AsyncClient(
         headers=request_headers(cfg),
         timeout=http_timeout(cfg),
-        limits=httpx.Limits(max_connections=pool, max_keepalive_connections=pool),
         follow_redirects=False,
-        verify=tls_context(),
-        mounts=connect_to_mounts(cfg.connect_to, cfg.allow_private, tls_context()),
+        transport=checked_transport(book, tls_context(), limits, network_backend),
+        mounts=mounts,
     ) as client:
-        yield Fetcher(client, cfg, counters)
+        yield Fetcher(client, cfg, counters, book)

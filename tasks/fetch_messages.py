@@ -26,9 +26,22 @@ def robots_unreachable(url: str, robots_url: str, kind: str, host: str) -> str:
     )
 
 
-def private_address(host: str, ip: object) -> str:
-    """Why a host whose address is loopback, private or link-local is refused, and how to allow it."""
+def forbidden_address(host: str, ip: str, address_class: str) -> str:
+    """Why a host whose address is in a refused class is refused, naming the setting and flag that allow
+    it, if any (issue 20: one flag used to open link-local and metadata addresses along with loopback)."""
+    where = f"{host} is" if host == ip else f"{host} resolves to"
+    if address_class == "private":
+        return (
+            f"{where} {ip}, a loopback or private address; to fetch from such hosts, pass "
+            "--allow-private to `wenji run` or set fetch.allow_private = true in the config file"
+        )
+    if address_class == "link_local":
+        return (
+            f"{where} {ip}, a link-local or cloud metadata address (where instances get their "
+            "credentials); fetch.allow_private does not cover it: only if you mean to fetch from it, "
+            "pass --allow-link-local to `wenji run` or set fetch.allow_link_local = true"
+        )
     return (
-        f"{host} resolves to {ip}, a private, loopback or link-local address; to fetch from such hosts, "
-        "pass --allow-private to `wenji run` or set fetch.allow_private = true in the config file"
+        f"{where} {ip}, a multicast, broadcast, 'this network' or reserved address, which wenji never "
+        "fetches (no setting allows it)"
     )

@@ -38,6 +38,16 @@ _TS_TZ = pa.timestamp("us", tz="UTC")
 
 T = TypeVar("T")
 
+# documents' 政府信息公开 columns (006_gov_info.sql), each named gov_<GovInfo field>.
+GOV_INFO_COLUMNS: tuple[tuple[str, pa.DataType], ...] = (
+    ("gov_index_no", _STR),
+    ("gov_issuer", _STR),
+    ("gov_doc_no", _STR),
+    ("gov_written_at", pa.date32()),
+    ("gov_published_at", pa.date32()),
+    ("gov_topic", _STR),
+    ("gov_validity", _STR),
+)
 SCHEMAS: dict[str, pa.Schema] = {
     "pages": pa.schema(
         [
@@ -81,6 +91,7 @@ SCHEMAS: dict[str, pa.Schema] = {
             ("doc_type", _STR),
             ("n_placeholders", pa.int32()),
             ("is_template", pa.bool_()),
+            *GOV_INFO_COLUMNS,
             ("run_id", _STR),
         ]
     ),
@@ -417,8 +428,18 @@ def _documents_table(run_id: str, doc_ids: pa.Array, docs: Sequence[ProcessedDoc
             "doc_type": [pd.doc_type for pd in docs],
             "n_placeholders": [len(pd.placeholders) for pd in docs],
             "is_template": [is_template(pd.placeholders) for pd in docs],
+            **_gov_info_columns(docs),
         },
     )
+
+
+def _gov_info_columns(docs: Sequence[ProcessedDoc]) -> dict[str, list]:
+    """The page's 政府信息公开 fields (sql/schema/006_gov_info.sql) on each of its documents; None without."""
+    infos = [pd.doc.meta.gov_info for pd in docs]
+    return {
+        column: [getattr(info, column.removeprefix("gov_")) if info else None for info in infos]
+        for column, _ in GOV_INFO_COLUMNS
+    }
 
 
 def _paragraphs_table(run_id: str, doc_ids: pa.Array, docs: Sequence[ProcessedDoc]) -> pa.Table:

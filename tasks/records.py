@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Generic, Literal, TypeVar
 
 Stage = Literal["resolve", "fetch", "decode", "extract", "clean", "segment", "enrich", "load"]
@@ -103,6 +103,24 @@ class Page:
 
 
 @dataclass(slots=True, frozen=True)
+class GovInfo:
+    """The 政府信息公开 metadata table printed above a government notice (tasks/gov_info.py).
+
+    Each field is the value cell as printed, None when the page has no such label. Researchers filter
+    official documents by issuer and document number; the table's labels vary by CMS (发布机构 / 发文机关,
+    文号 / 发文字号), the fields do not.
+    """
+
+    index_no: str | None = None  # 索引号, e.g. "000014349/2018-00222"
+    issuer: str | None = None  # 发布机构 / 发文机关
+    doc_no: str | None = None  # 文号 / 发文字号, e.g. "国发〔2018〕43号"
+    written_at: date | None = None  # 成文日期 (生成日期 when only that is printed)
+    published_at: date | None = None  # 发布日期 / 公开日期
+    topic: str | None = None  # 主题分类 (信息分类 when only that is printed)
+    validity: str | None = None  # 有效性, e.g. "有效"
+
+
+@dataclass(slots=True, frozen=True)
 class PageMeta:
     """Page-level metadata found by extraction, shared by every document cut from the page."""
 
@@ -113,6 +131,7 @@ class PageMeta:
     tags: list[str]
     site_name: str | None
     language: str | None
+    gov_info: GovInfo | None = None  # the 政府信息公开 table, on government notices that print one
 
 
 @dataclass(slots=True, frozen=True)

@@ -28,6 +28,7 @@ QUERIES = {
     "top_terms": "reports/top_terms",
     "term_trends": "reports/term_trends",
     "documents_by_category": "reports/documents_by_category_type",
+    "slogan_spread": "reports/slogan_spread",
     "duplicates": "reports/most_copied",
     "outline_depth": "reports/outline_depth",
     "errors": "reports/errors_by_stage",
@@ -127,6 +128,34 @@ def _trends_chart(rows: Rows) -> str:
     return _figure_html(fig, "chart-term-trends")
 
 
+def _spread_chart(rows: Rows) -> str:
+    """Sites that have used each formulation by each month; in a corpus where every one stays on one site,
+    documents instead (sites would be a flat 1)."""
+    import plotly.graph_objects as go
+
+    by_sites = max(rows.col("sites_so_far")) > 1
+    y = "sites_so_far" if by_sites else "documents_so_far"
+    fig = go.Figure()
+    points: dict[str, list[dict[str, Any]]] = {}
+    for r in rows.dicts():
+        points.setdefault(r["term"], []).append(r)
+    for term, ps in points.items():
+        fig.add_trace(
+            go.Scatter(
+                x=[str(p["month"]) for p in ps],
+                y=[p[y] for p in ps],
+                mode="lines+markers",
+                name=_esc(term),
+                hovertext=[f"{p['documents']} documents, {p['sites']} sites this month" for p in ps],
+            )
+        )
+    fig.update_layout(
+        xaxis_title="month published",
+        yaxis_title="sites that have used it" if by_sites else "documents that have used it (one site)",
+    )
+    return _figure_html(fig, "chart-slogan-spread")
+
+
 def _stacked_chart(rows: Rows, x: str, stack: str, y: str, div_id: str, horizontal: bool = False) -> str:
     import plotly.graph_objects as go
 
@@ -146,13 +175,18 @@ def _stacked_chart(rows: Rows, x: str, stack: str, y: str, div_id: str, horizont
 
 
 def _duplicates_chart(rows: Rows) -> str:
+    """Copies per near-duplicate group, the sites carrying them in the label: copies, not sites, are the
+    bars, since in a one-site corpus every group is on one site and a bar of sites says nothing."""
     import plotly.graph_objects as go
 
-    labels = [f"{_esc(t)}（{n}）" for t, n in zip(rows.col("title"), rows.col("copies"), strict=True)][::-1]
+    labels = [
+        f"{_esc(t)}（{n} site{'s' if n != 1 else ''}）"
+        for t, n in zip(rows.col("title"), rows.col("sites"), strict=True)
+    ][::-1]
     fig = go.Figure(
-        _bar(rows.col("sites")[::-1], labels, horizontal=True, hovertext=rows.col("min_similarity")[::-1])
+        _bar(rows.col("copies")[::-1], labels, horizontal=True, hovertext=rows.col("min_similarity")[::-1])
     )
-    fig.update_layout(xaxis_title="sites carrying a copy", yaxis={"type": "category"})
+    fig.update_layout(xaxis_title="copies (documents in the group)", yaxis={"type": "category"})
     return _figure_html(fig, "chart-duplicates")
 
 
@@ -228,10 +262,18 @@ def render_html(data: ReportData, plotly_js: str | None = None) -> str:
             lambda rows: _stacked_chart(rows, "category", "doc_type", "documents", "chart-categories"),
         ),
         _section(
+            "How formulations spread",
+            r["slogan_spread"],
+            _spread_chart,
+            "The 5 most widespread quoted phrases, numeric slogans and series: sites (or, on one site,"
+            " documents) that have used each by each month (view term_timeline).",
+        ),
+        _section(
             "Most-copied texts",
             r["duplicates"],
             _duplicates_chart,
-            "Near-duplicate groups by number of sites carrying a copy; (n) = copies.",
+            "Near-duplicate groups by number of copies, within a site or across sites; (n sites) = the sites"
+            " carrying them. No rows: no text occurs twice.",
         ),
         _section(
             "Outline depth",

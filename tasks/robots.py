@@ -41,6 +41,9 @@ class Robots:
 
     rules: tuple[Rule, ...] = ()
     crawl_delay: float | None = None
+    # The file's `Sitemap:` lines (in any group or none): the sitemaps its site vouches for, which may
+    # list its URLs even from another host (sitemaps.org cross-submission; see tasks.sources).
+    sitemaps: tuple[str, ...] = ()
 
     def blocking_rule(self, url: str) -> Rule | None:
         """The Disallow rule that forbids `url`, or None if we may fetch it."""
@@ -82,13 +85,19 @@ def parse_robots(text: str, token: str = ROBOTS_TOKEN) -> Robots:
     `Disallow: /新闻/` line matches `/%E6%96%B0%E9%97%BB/...`.
     """
     groups: list[tuple[set[str], list[Rule], list[float]]] = []
+    sitemaps: list[str] = []
     in_rules = True
     for raw_line in text.splitlines():
         key, colon, value = raw_line.split("#", 1)[0].partition(":")
         if not colon:
             continue
         key, value = key.strip().lower(), value.strip()
-        if key in ("user-agent", "useragent"):
+        if key == "sitemap":
+            # Not part of any group (RFC 9309 §2.2.4), so it does not end one either. `partition` split
+            # at the key's colon only, so the URL's own colon stays in `value`.
+            if value:
+                sitemaps.append(value)
+        elif key in ("user-agent", "useragent"):
             if in_rules:
                 groups.append((set(), [], []))
                 in_rules = False
@@ -107,4 +116,4 @@ def parse_robots(text: str, token: str = ROBOTS_TOKEN) -> Robots:
     ours = [g for g in groups if token in g[0]] or [g for g in groups if "*" in g[0]]
     rules = tuple(rule for _, group_rules, _ in ours for rule in group_rules)
     delays = [d for _, _, group_delays in ours for d in group_delays if d > 0]
-    return Robots(rules, min(max(delays), MAX_CRAWL_DELAY) if delays else None)
+    return Robots(rules, min(max(delays), MAX_CRAWL_DELAY) if delays else None, tuple(sitemaps))

@@ -7,11 +7,13 @@ fails at start instead of being silently ignored.
 
 from __future__ import annotations
 
+import os
 import re
 import tomllib
 from dataclasses import MISSING, dataclass, field, fields, is_dataclass, replace
 from pathlib import Path
 from typing import Any, get_type_hints
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from wenji import __version__
@@ -33,7 +35,12 @@ class FetchConfig:
     per_host_concurrency: int = 4
     retries: int = 2  # extra attempts on timeouts, connection errors, 429 and 5xx; never on other 4xx
     backoff: float = 0.5  # seconds; doubled each retry, with jitter
-    allow_private: bool = False  # loopback/private/link-local addresses; the demo and tests turn it on
+    allow_private: bool = (
+        False  # loopback and private addresses (RFC 1918, ULA); the demo and tests turn it on
+    )
+    # Link-local addresses (169.254/16, fe80::/10) and the cloud metadata endpoints: apart from allow_private,
+    # since they hand out instance credentials (see tasks/addresses.py).
+    allow_link_local: bool = False
     respect_robots: bool = True  # robots.txt rules for the token "wenji" (else the `*` group)
     min_delay: float = 0.0  # seconds between request starts to one host, at least (a floor for all hosts)
     # Real sites start at this spacing, then follow their latency (AutoThrottle); loopback hosts and the
@@ -48,6 +55,9 @@ class FetchConfig:
     trust_sitemap_lastmod: bool = True
     # "ORIGIN=TARGET" entries: fetch ORIGIN's URLs from TARGET, keeping their URLs (see tasks/connect_to.py).
     connect_to: tuple[str, ...] = ()
+    # A sitemap's URLs (and an index's sitemaps) are kept only on the sitemap's own host (www. ignored) or on
+    # a host whose robots.txt names that sitemap (sitemaps.org); off = any host, for users who know theirs.
+    sitemap_same_host: bool = True
 
     def __post_init__(self) -> None:
         try:
@@ -122,7 +132,8 @@ class Settings:
     schedule_cron: str = "0 3 * * *"  # the daily refresh of `wenji serve` and prefect.yaml: 03:00
     schedule_timezone: str = "Asia/Shanghai"  # IANA name; cron times are read in this zone
     dask_address: str = ""  # scheduler of an existing Dask cluster, e.g. tcp://10.0.0.5:8786; "" = local
-    # Where a config file's paths (db_path) live: they are resolved under it and may not leave it.
+    # Where a config file's paths (db_path, segment.user_dicts, local sources) live: they are resolved under
+    # it and may not leave it (unless the operator passes --trust-config-paths).
     data_dir: str = "."
     resume: bool = True  # skip the pages an interrupted run over the same sources already loaded
     # Seconds a run waits for another run writing the same database (`wenji run --wait`); then it stops.
@@ -170,8 +181,17 @@ def _build(cls: type, values: dict[str, Any], prefix: str = "") -> Any:
     return cls(**{k: _coerce(prefix + k, v, hints[k]) for k, v in values.items()})
 
 
-def load_settings(path: str | Path | None = None, **overrides: Any) -> Settings:
-    """Defaults, then the TOML file (if given), then non-None keyword overrides (CLI flags)."""
+# Set to 1 by the operator (never by a config file): a config file's paths may then leave data_dir. For
+# `wenji serve`, whose flow runs load the config file themselves; `--trust-config-paths` elsewhere.
+TRUST_CONFIG_PATHS_ENV = "WENJI_TRUST_CONFIG_PATHS"
+
+
+def load_settings(path: str | Path | None = None, trust_paths: bool = False, **overrides: Any) -> Settings:
+    """Defaults, then the TOML file (if given), then non-None keyword overrides (CLI flags).
+
+    The file's paths are resolved under data_dir and confined to it (`confine_config_paths`), unless
+    `trust_paths` (the operator's `--trust-config-paths`) or WENJI_TRUST_CONFIG_PATHS=1 allows them out.
+    """
     settings = Settings()
     if path is not None:
         p = Path(path)
@@ -184,10 +204,9 @@ def load_settings(path: str | Path | None = None, **overrides: Any) -> Settings:
         settings = _build(Settings, data)
         # Relative to the file, not to wherever the command runs: a scheduled job, `wenji serve` and a
         # prefect worker each start in a folder of their own, and must all write the same database.
-        data_dir = str(p.parent / settings.data_dir)
-        db_path = confined_path(settings.db_path, data_dir, "db_path")
-        sources = tuple(_from_config_folder(source, p.parent) for source in settings.sources)
-        settings = replace(settings, data_dir=data_dir, db_path=db_path, sources=sources)
+        settings = replace(settings, data_dir=str(p.parent / settings.data_dir))
+        trusted = trust_paths or os.environ.get(TRUST_CONFIG_PATHS_ENV, "") == "1"
+        settings = confine_config_paths(settings, p.parent, trusted)
     given = {k: v for k, v in overrides.items() if v is not None}
     if given:
         settings = replace(
@@ -201,29 +220,67 @@ def load_settings(path: str | Path | None = None, **overrides: Any) -> Settings:
     return settings
 
 
-def _from_config_folder(source: str, folder: Path) -> str:
-    """A source as the config file means it: a relative folder or file is relative to the file's folder;
-    URLs are left alone."""
-    if "://" in source or Path(source).is_absolute():
-        return source
-    return str(folder / source)
-
-
-def confined_path(path: str, data_dir: str, key: str) -> str:
-    """`path` from a config file, resolved under `data_dir`; refused if it leads outside it.
+def confined_path(
+    path: str, base: str | Path, key: str, trusted: bool = False, also: Path | None = None
+) -> str:
+    """`path` from a config file, resolved against `base`; refused if it leads outside `base` (and
+    outside `also`, a second folder it may lie in).
 
     A config file may come from elsewhere than the person running wenji (a shared repository, a
     scheduled job's template); it must not make a run write outside its data folder, e.g.
-    `db_path = "../../home/x/.bashrc"` or an absolute path. Symlinks are resolved before the check.
-    CLI flags (`--db`) are the operator's own choice and are not confined.
+    `db_path = "../../home/x/.bashrc"` or an absolute path, nor read files from anywhere into the
+    database (a user dictionary or a "file of URLs" of /etc/shadow ends up in tables and error rows).
+    Symlinks are resolved before the check. CLI flags (`--db`, SOURCE arguments) are the operator's own
+    choice and are not confined; with `trusted` (--trust-config-paths) the file's paths are not either.
     """
-    root = Path(data_dir).resolve()
-    target = (Path(data_dir) / path).resolve()
-    if not target.is_relative_to(root):
-        raise SettingsError(
-            f"{key}: {path!r} leads outside data_dir ({root}); use a path inside it, or set data_dir"
+    joined = Path(base) / path  # an absolute `path` replaces `base` here
+    if trusted:
+        return str(joined)
+    roots = [Path(base).resolve(), *([also.resolve()] if also is not None else [])]
+    target = joined.resolve()
+    if not any(target.is_relative_to(root) for root in roots):
+        where = (
+            f"data_dir ({roots[0]})"
+            if also is None
+            else f"the config file's folder ({roots[0]}) and data_dir ({roots[1]})"
         )
-    return str(Path(data_dir) / path)
+        raise SettingsError(
+            f"{key}: {path!r} leads outside {where}; use a path inside it, set data_dir, or pass "
+            "--trust-config-paths if you trust this config file"
+        )
+    return str(joined)
+
+
+def _source_path(spec: str) -> str | None:
+    """The local path of a source spec, or None for URLs (http(s), or schemes `wenji run` refuses)."""
+    text = spec.strip()
+    if text.lower().startswith("file://"):
+        return urlsplit(text).path
+    return None if "://" in text else text
+
+
+def confine_config_paths(settings: Settings, folder: Path, trusted: bool = False) -> Settings:
+    """Every file path of a config file (in `folder`) checked and resolved, its key named in a refusal:
+    db_path under data_dir; segment.user_dicts[i] and the local sources[i], relative to the config
+    file's folder (as a folder source always was), inside it or data_dir. data_dir itself is the root
+    the file declares: review it in a config from elsewhere."""
+    data_dir = Path(settings.data_dir)
+    dicts = tuple(
+        confined_path(p, folder, f"segment.user_dicts[{i}]", trusted, data_dir)
+        for i, p in enumerate(settings.segment.user_dicts)
+    )
+    sources = []
+    for i, spec in enumerate(settings.sources):
+        local = _source_path(spec)
+        sources.append(
+            spec if local is None else confined_path(local, folder, f"sources[{i}]", trusted, data_dir)
+        )
+    return replace(
+        settings,
+        db_path=confined_path(settings.db_path, data_dir, "db_path", trusted),
+        segment=replace(settings.segment, user_dicts=dicts),
+        sources=tuple(sources),
+    )
 
 
 # Dask's scheduler protocols; an address without one (host:port) is a common mistake worth naming.

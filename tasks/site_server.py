@@ -178,7 +178,9 @@ class _QuietServer6(_QuietServer):
     address_family = socket.AF_INET6
 
 
-def _make_handler(root: Path | None, routes: Mapping[str, Route | Handler]) -> type[BaseHTTPRequestHandler]:
+def _make_handler(
+    root: Path | None, routes: Mapping[str, Route | Handler], log: list[str] | None
+) -> type[BaseHTTPRequestHandler]:
     overrides = _load_header_overrides(root) if root is not None else {}
 
     class _SiteHandler(BaseHTTPRequestHandler):
@@ -205,6 +207,8 @@ def _make_handler(root: Path | None, routes: Mapping[str, Route | Handler]) -> t
             self._answer(send_body=False)
 
         def _answer(self, send_body: bool) -> None:
+            if log is not None:
+                log.append(self.path)  # list.append is atomic: the handler threads need no lock
             route = routes.get(self.path)
             if route is not None and not isinstance(route, Route):
                 # A hand-written handler may frame its body by closing the connection (no Content-Length):
@@ -239,6 +243,8 @@ def serve(
     routes: Mapping[str, Route | Handler] | None = None,
     host: str = "127.0.0.1",
     rewrite_origin: bool = True,
+    port: int = 0,
+    log: list[str] | None = None,
 ) -> Iterator[str]:
     """Serve `root` (and extra routes, matched on the path incl. query) on an ephemeral port.
 
@@ -249,13 +255,16 @@ def serve(
     logging to stderr), shut down on exit.
 
     Routes win over files. A directory URL without the trailing slash is redirected (301) to it.
+    `port` 0 is an ephemeral one; a given port serves a second loopback address (127.0.0.2) on the first
+    one's port, as two hosts of one site. With `log`, every request's path is appended to it as it
+    arrives: what a test shows was (never) requested.
     """
     resolved_root = root.resolve() if root is not None else None
     if resolved_root is not None and not resolved_root.is_dir():
         raise FileNotFoundError(f"site root {root} is not a directory")
     ipv6 = ":" in host
-    handler = _make_handler(resolved_root, dict(routes or {}))
-    server = (_QuietServer6 if ipv6 else _QuietServer)((host, 0), handler)
+    handler = _make_handler(resolved_root, dict(routes or {}), log)
+    server = (_QuietServer6 if ipv6 else _QuietServer)((host, port), handler)
     url_host = f"[{host}]" if ipv6 else host
     server.base_url = f"http://{url_host}:{server.server_address[1]}"
     server.rewrite_origin = rewrite_origin

@@ -12,7 +12,8 @@ A spec is one of:
 Items keep first-seen order; duplicates (same normalised URL) are dropped and counted. A spec that
 can't be resolved becomes an ErrorRecord with stage "resolve". Error kinds (closed set):
 resolve_not_found, resolve_bad_spec, resolve_bad_url, resolve_io_error, resolve_bad_sitemap,
-resolve_empty, and for sitemaps downloaded over HTTP the fetch kinds renamed (resolve_http_<status>,
+resolve_empty, resolve_out_of_scope (a sitemap's URLs on another host, see `_Scope`), and for sitemaps
+downloaded over HTTP the fetch kinds renamed (resolve_http_<status>,
 resolve_timeout, resolve_connection_error, resolve_forbidden_address, resolve_too_large,
 resolve_robots_disallowed, …): sitemaps are fetched by the same fetcher as pages.
 """
@@ -21,11 +22,13 @@ from __future__ import annotations
 
 import re
 import zlib
-from collections.abc import Callable, Iterator, Sequence
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from html import unescape
 from pathlib import Path
+from typing import Protocol
 from urllib.parse import urlsplit
 from xml.etree import ElementTree
 
@@ -56,8 +59,18 @@ _LASTMOD = re.compile(rb"<lastmod>\s*(.*?)\s*</lastmod>", re.IGNORECASE | re.DOT
 _ZONELESS_MARGIN = timedelta(hours=12)
 
 
-# One URL's body, or FetchFailure: the crawl's fetcher (tasks.crawler.blocking_fetcher).
-Download = Callable[[str], bytes]
+# A sitemap may send us to this many other hosts' robots.txt, to see whether they name it; past that, its
+# URLs on further hosts are refused unread. Cross-submission is for a site's few sister domains; a sitemap
+# listing hundreds of hosts is not a site's sitemap, and each robots.txt costs a request to a stranger.
+MAX_ROBOTS_CHECKS_PER_SITEMAP = 20
+
+
+class Download(Protocol):
+    """The crawl's fetcher (tasks.crawler.BlockingFetcher): a URL's body, or FetchFailure raised."""
+
+    def __call__(self, url: str) -> bytes: ...
+
+    def robots_sitemaps(self, url: str) -> tuple[str, ...]: ...
 
 
 class _Unresolvable(Exception):
@@ -197,8 +210,70 @@ def _read_sitemap_source(source: str, download: Download) -> bytes:
         raise _Unresolvable("resolve_io_error", f"cannot read {source}: {exc.strerror}") from None
 
 
+def scope_host(url: str) -> str:
+    """The host a sitemap's scope is judged by: lower case, without one leading `www.` (a site's sitemap
+    at example.cn listing www.example.cn pages is one site), without the port."""
+    return (urlsplit(url).hostname or "").removeprefix("www.")
+
+
+@dataclass(slots=True)
+class _Scope:
+    """Sitemaps.org's rule: a sitemap lists URLs of its own host only; another host's URLs only when that
+    host's robots.txt names the sitemap (`Sitemap:` line). A hostile or careless sitemap could otherwise
+    make a run fetch and store any host on the web (or of the intranet, with allow_private). Google and
+    Bing enforce the same. Local sitemap files are the user's own and have no host: not judged."""
+
+    download: Download
+    same_host: bool  # fetch.sitemap_same_host; off: every host's URLs are kept
+
+    def split(self, sitemap: str, locs: list[str]) -> tuple[set[str], dict[str, list[str]]]:
+        """The `locs` in scope, and the others grouped by their host (in the sitemap's order)."""
+        if not self.same_host or not _is_http(sitemap):
+            return set(locs), {}
+        own = scope_host(sitemap)
+        foreign: defaultdict[str, list[str]] = defaultdict(list)
+        for loc in locs:
+            if scope_host(loc) != own:
+                foreign[scope_host(loc)].append(loc)
+        checked = list(foreign)[:MAX_ROBOTS_CHECKS_PER_SITEMAP]
+        vouching = {host for host in checked if self._names(foreign[host][0], sitemap)}
+        refused = {host: urls for host, urls in foreign.items() if host not in vouching}
+        return {loc for loc in locs if scope_host(loc) not in refused}, refused
+
+    def _names(self, url: str, sitemap: str) -> bool:
+        """Whether the robots.txt of `url`'s site names `sitemap`."""
+        wanted = normalize_url(sitemap)
+        try:
+            named = self.download.robots_sitemaps(url)
+        except FetchFailure:
+            return False
+        return any(_is_http(line) and normalize_url(line) == wanted for line in named)
+
+
+def _reject_out_of_scope(sitemap: str, foreign: dict[str, list[str]], result: StepResult[SourceItem]) -> None:
+    """One error row per other host, on its first URL, with the number of its URLs left out."""
+    checked = list(foreign)[:MAX_ROBOTS_CHECKS_PER_SITEMAP]
+    for host, urls in foreign.items():
+        n = len(urls)
+        why = (
+            f"the robots.txt of {host} does not name this sitemap"
+            if host in checked
+            else f"its robots.txt was not read (more than {MAX_ROBOTS_CHECKS_PER_SITEMAP} other hosts listed)"
+        )
+        result.counters["sitemap_urls_out_of_scope"] += n
+        result.reject(
+            urls[0],
+            "resolve",
+            "resolve_out_of_scope",
+            f"{sitemap} lists {n} URL{'s' if n != 1 else ''} on {host}, not its own host ({urls[0]}"
+            f"{' …' if n > 1 else ''}), and {why}: not requested. A sitemap may list only its own host's "
+            "URLs (sitemaps.org); if you trust it, set fetch.sitemap_same_host = false or pass "
+            "--sitemap-any-host",
+        )
+
+
 def _walk_sitemap(
-    root: str, download: Download, result: StepResult[SourceItem], page_if_not: bool
+    root: str, download: Download, result: StepResult[SourceItem], page_if_not: bool, scope: _Scope
 ) -> Iterator[SourceItem]:
     """Pages from a sitemap and the sitemaps it indexes, with their <lastmod>. A child that fails is one
     error row; its siblings still count. With `page_if_not` (a URL only suspected of being a sitemap by
@@ -233,7 +308,12 @@ def _walk_sitemap(
         result.counters["sitemaps_read"] += 1
         if not sitemap.locs:
             result.reject(source, "resolve", "resolve_empty", f"sitemap {source} lists no URLs")
+        # Checked before anything listed is requested: index children are sitemaps on hosts too.
+        kept, foreign = scope.split(source, [loc for loc in sitemap.locs if _is_http(loc)])
+        _reject_out_of_scope(source, foreign, result)
         for loc in sitemap.locs:
+            if _is_http(loc) and loc not in kept:
+                continue
             if not _is_http(loc):
                 result.reject(
                     loc, "resolve", "resolve_bad_url", f"{source} lists {loc!r}, not an http(s) URL"
@@ -296,19 +376,19 @@ def _read_url_list(path: Path) -> list[tuple[int, str]]:
     return [(n, line) for n, line in lines if line and not line.startswith("#")]
 
 
-def _from_url(url: str, download: Download, result: StepResult[SourceItem]) -> Iterator[SourceItem]:
+def _from_url(url: str, scope: _Scope, result: StepResult[SourceItem]) -> Iterator[SourceItem]:
     if _may_be_sitemap(url):
         named_xml = urlsplit(url).path.lower().endswith(_SITEMAP_SUFFIXES)
-        yield from _walk_sitemap(normalize_url(url), download, result, page_if_not=not named_xml)
+        yield from _walk_sitemap(normalize_url(url), scope.download, result, not named_xml, scope)
     else:
         yield SourceItem(url=normalize_url(url))
 
 
-def _from_spec(spec: str, download: Download, result: StepResult[SourceItem]) -> Iterator[SourceItem]:
+def _from_spec(spec: str, scope: _Scope, result: StepResult[SourceItem]) -> Iterator[SourceItem]:
     if not spec:
         raise _Unresolvable("resolve_bad_spec", "an empty source was given; remove it")
     if _is_http(spec):
-        yield from _from_url(spec, download, result)
+        yield from _from_url(spec, scope, result)
         return
     if "://" in spec and not spec.lower().startswith("file://"):
         raise _Unresolvable(
@@ -327,7 +407,7 @@ def _from_spec(spec: str, download: Download, result: StepResult[SourceItem]) ->
     elif path.suffix.lower() in SAVED_PAGE_SUFFIXES:
         yield _saved_page(path)
     elif path.name.lower().endswith(_SITEMAP_SUFFIXES):
-        yield from _walk_sitemap(str(path), download, result, page_if_not=False)
+        yield from _walk_sitemap(str(path), scope.download, result, False, scope)
     else:
         try:
             lines = _read_url_list(path)
@@ -337,7 +417,7 @@ def _from_spec(spec: str, download: Download, result: StepResult[SourceItem]) ->
             raise _Unresolvable("resolve_empty", f"{path} lists no URLs (one per line, # for comments)")
         for number, line in lines:
             if _is_http(line):
-                yield from _from_url(line, download, result)
+                yield from _from_url(line, scope, result)
             else:
                 result.reject(
                     line,
@@ -352,10 +432,11 @@ def resolve_sources(specs: Sequence[str], cfg: FetchConfig) -> StepResult[Source
     result: StepResult[SourceItem] = StepResult()
     seen: set[str] = set()
     with blocking_fetcher(cfg) as download:
+        scope = _Scope(download, cfg.sitemap_same_host)
         for spec in specs:
             spec = spec.strip()
             try:
-                for item in _from_spec(spec, download, result):
+                for item in _from_spec(spec, scope, result):
                     if item.url in seen:
                         result.counters["duplicates"] += 1
                         continue

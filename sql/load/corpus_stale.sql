@@ -1,5 +1,5 @@
 -- True when a run after the last finished one did not finish (failed or killed): it may have loaded batches
--- without refreshing the corpus-wide tables (duplicates, term_stats), so the next run must refresh them.
+-- without refreshing the corpus-wide tables (duplicates, term_stats, new_terms), so the next run must refresh them.
 SELECT count(*) > 0
 FROM runs
 WHERE run_id <> ?

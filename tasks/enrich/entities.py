@@ -14,8 +14,9 @@ import itertools
 import re
 from collections.abc import Iterator
 
+from wenji.tasks.enrich import orgs
+from wenji.tasks.enrich.orgs import dictionary_orgs, org_names
 from wenji.tasks.records import Entity, Sentence
-from wenji.tasks.segment import OFFICIAL_DICT, jieba_data_path, load_user_dict
 
 PLACE_POS = frozenset({"ns"})
 
@@ -56,7 +57,7 @@ _ORG_HEAD_RE = re.compile(
     r"公司|集团|银行|大学|学院|医院|中心)$"
 )
 _MEETING_HEAD_RE = re.compile(
-    r"(?:会议|大会|全会|常委会|党代会|座谈会|推进会|部署会|工作会|汇报会|动员会|例会|年会|论坛|峰会|"
+    r"(?:会议|大会|全会|党代会|座谈会|推进会|部署会|工作会|汇报会|动员会|例会|年会|论坛|峰会|"
     r"博览会|交流会|现场会|调度会|培训班)$"
 )
 # Heads that name a kind of body, not a body: they need the modifier before them (督查 + 办公室).
@@ -76,18 +77,9 @@ NOT_ORG = frozenset(
 MAX_NAME_CHARS = 20
 
 
-@functools.cache
-def dictionary_orgs() -> frozenset[str]:
-    """Words that jieba's dictionary or ours tag nt. rjieba's HMM also tags unknown words nt
-    (日常化), so a bare nt tag is trusted only for these."""
-    with jieba_data_path("dict.txt").open(encoding="utf-8") as fh:
-        words = {line.split(" ", 1)[0] for line in fh if line.rstrip().endswith(" nt")}
-    words.update(w for w, _, tag in load_user_dict(OFFICIAL_DICT) if tag == "nt")
-    return frozenset(words)
-
-
 def warm_up() -> None:
     dictionary_orgs()
+    orgs.warm_up()
 
 
 def _head_kind(word: str, pos: str) -> str | None:
@@ -165,8 +157,8 @@ def _name_start(words: list[str], tags: list[str], run_start: int, head: int) ->
 
 
 def pattern_names(words: list[str], tags: list[str], codes: str) -> Iterator[tuple[int, str, str]]:
-    """(token index, name, kind) for organisations and meetings: runs of name-part tokens ending in a
-    head word, over a document's tokens (`codes`: see `_TokenCodes`).
+    """(token index, name, "meeting") for meetings: runs of name-part tokens ending in a meeting head
+    word, over a document's tokens (`codes`: see `_TokenCodes`). Organisations: see `org_names`.
 
     A run of `NAME_PART_POS` tokens gives one name, ending at its last head token and starting as
     `_name_start` says (市委 市政府 督查 办公室 → 市委市政府督查办公室; 市 应急 管理局 → 市应急管理局).
@@ -176,9 +168,11 @@ def pattern_names(words: list[str], tags: list[str], codes: str) -> Iterator[tup
     """
     for m in _NAME_RUN_RE.finditer(codes):
         start, head = m.start(), m.end() - 1
+        if _head_kind(words[head], tags[head]) != "meeting":
+            continue  # organisations: see org_names
         name = "".join(words[_name_start(words, tags, start, head) : head + 1])
         if name not in GENERIC_HEADS:
-            yield start, name, _head_kind(words[head], tags[head]) or "org"
+            yield start, name, "meeting"
 
 
 def is_place(word: str, pos: str) -> bool:
@@ -221,6 +215,7 @@ def find_entities(sentences: list[Sentence]) -> list[Entity]:
     # In document order, and within a sentence the name patterns before the POS names, as counted first.
     hits = sorted(
         [(sentence_of(k), 0, k, name, kind) for k, name, kind in pattern_names(words, tags, codes)]
+        + [(sentence_of(k), 0, k, name, "org") for k, name in org_names(words, tags)]
         + [(sentence_of(k), 1, k, name, kind) for k, name, kind in pos_names(words, codes)]
     )
     counts: dict[tuple[str, str], int] = {}

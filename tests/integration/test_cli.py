@@ -71,3 +71,17 @@ def test_extract_reports_a_binary_file(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["extract", str(fake)])
     assert result.exit_code == 1
     assert "scan.html" in result.output
+
+
+def test_terms_export_says_what_to_do_on_a_database_without_new_terms(tmp_path: Path) -> None:
+    old = tmp_path / "old.duckdb"
+    with open_db(old) as con:
+        migrate(con, upto=4)  # a release before new_terms
+    result = CliRunner().invoke(main, ["terms", "export", "--db", str(old), "-o", str(tmp_path / "d.txt")])
+    assert result.exit_code == 1
+    assert "no new_terms table yet: run `wenji run` or `wenji reprocess`" in result.output
+    assert not (tmp_path / "d.txt").exists()
+    missing = CliRunner().invoke(
+        main, ["terms", "export", "--db", str(tmp_path / "no.duckdb"), "-o", "x.txt"]
+    )
+    assert missing.exit_code == 1 and "no.duckdb" in missing.output

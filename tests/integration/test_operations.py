@@ -148,7 +148,8 @@ def test_the_profile_names_the_server_and_a_down_server_is_one_message(
 
     serve_config = tmp_path / "wenji.toml"
     serve_config.write_text(f'sources = ["{SAVED_PAGES}"]\n', encoding="utf-8")
-    served, _ = wenji(["serve", "--config", str(serve_config)], env)
+    # The saved pages lie outside the config's data_dir: trusted explicitly, as an operator would.
+    served, _ = wenji(["serve", "--config", str(serve_config), "--trust-config-paths"], env)
     assert served.returncode == EXIT_PREFECT and api in served.stderr
     assert_no_traceback(served)
 
@@ -302,7 +303,7 @@ def test_duckdb_io_errors_of_a_full_disk_are_expected() -> None:
 
 
 def test_the_private_address_refusal_names_the_flag_and_the_setting() -> None:
-    from wenji.tasks.fetch import address_problem
+    from wenji.tasks.addresses import address_problem
 
     problem = address_problem("127.0.0.1", 80, allow_private=False)
     assert problem is not None

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -36,6 +37,7 @@ EVIL = "<script>alert(1)</script>"
 CHART_IDS = (
     "chart-top-terms",
     "chart-term-trends",
+    "chart-slogan-spread",
     "chart-categories",
     "chart-outline-depth",
     "chart-errors",
@@ -69,7 +71,21 @@ def test_page_text_is_escaped_everywhere() -> None:
 
 def test_empty_sections_say_so() -> None:
     html = render_html(_data_with("标题"), plotly_js="")
-    assert html.count("No rows.") == 4  # trends, categories, outline depth, errors
+    assert html.count("No rows.") == 5  # trends, spread, categories, outline depth, errors
+
+
+def test_most_copied_bars_are_copies_so_a_one_site_corpus_shows_them() -> None:
+    # Two groups of copies on one site: a bar of sites would be 1 and 1; the bars are the copies.
+    rows = Rows(
+        ["group_id", "title", "copies", "sites", "min_similarity"],
+        [("g", "在全市创文动员大会上的讲话", 3, 1, 0.9), ("h", "在巡察工作动员会上的讲话", 2, 1, 0.8)],
+    )
+    html = render_html(
+        replace(_data_with("标题"), results={**_data_with("标题").results, "duplicates": rows}), ""
+    )
+    chart = html[html.index('id="chart-duplicates"') :]
+    assert '"x":[2,3]' in chart
+    assert "在全市创文动员大会上的讲话（1 site）" in chart and "copies (documents in the group)" in chart
 
 
 @pytest.fixture(scope="module")

@@ -11,6 +11,7 @@ from click.testing import CliRunner
 
 from wenji.flows.cli import main
 from wenji.tasks.db import open_db
+from wenji.tasks.segment import load_user_dict
 from wenji.tasks.settings import load_settings, with_fetch
 from wenji.tasks.site_server import serve
 
@@ -79,3 +80,64 @@ def test_reprocess_cli_refuses_a_missing_database(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["reprocess", "--db", str(tmp_path / "none.duckdb")])
     assert result.exit_code == 2
     assert "no database at" in result.output
+
+
+def test_new_terms_from_a_run_change_segmentation_on_reprocess(prefect_api: str, tmp_path: Path) -> None:
+    """A normal run fills new_terms (its cost on the summary and in run_stats); `wenji terms export`
+    writes them as a dictionary, and reprocessing with it keeps them whole."""
+    from wenji.flows.etl import run_etl, run_reprocess, summary_markdown
+
+    db = tmp_path / "wenji.duckdb"
+    settings = with_fetch(load_settings(None, db_path=str(db)), allow_private=True, retries=0)
+    with serve(SAMPLE_SITE) as base:
+        first = run_etl([f"{base}/sitemap.xml"], settings)
+    with open_db(db, read_only=True) as con:
+        found = con.execute("SELECT count(*) FROM new_terms WHERE run_id = ?", [first.run_id]).fetchone()[0]
+        stats = dict(
+            con.execute(
+                "SELECT name, value FROM run_stats"
+                " WHERE run_id = ? AND stage = 'load' AND name LIKE 'new_terms%'",
+                [first.run_id],
+            ).fetchall()
+        )
+        top_terms = [w for (w,) in con.execute("SELECT word FROM term_freq LIMIT 20").fetchall()]
+        one_char = con.execute("SELECT count(*) FROM term_freq WHERE word IN ('新', '好', '要')").fetchone()[
+            0
+        ]
+    # Single characters are no content words (新, 好 were 8th and 12th of the demo corpus's term_freq).
+    assert len(top_terms) == 20 and all(len(w) > 1 for w in top_terms) and one_char == 0
+    assert found >= 20 and first.new_terms == found == stats["new_terms"]
+    # Small next to the run: a fraction of a second on the sample site.
+    assert stats["new_terms_seconds"] == pytest.approx(first.corpus_seconds["new_terms"])
+    assert 0 < stats["new_terms_seconds"] < first.seconds / 4
+    assert "… load: new_terms" in summary_markdown(first)
+
+    out = tmp_path / "new_terms.txt"
+    result = CliRunner().invoke(main, ["terms", "export", "--db", str(db), "--top", "20", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    terms = [w for w, _, _ in load_user_dict(out)]
+    assert len(terms) == 20 and "区数据局" in terms and "政务服务" in terms
+
+    def split(term: str) -> int:  # sentences holding the term's text without the term as a token
+        with open_db(db, read_only=True) as con:
+            return con.execute(
+                "SELECT count(*) FROM sentences WHERE contains(text, ?) AND NOT list_contains(words, ?)",
+                [term, term],
+            ).fetchone()[0]
+
+    before = {t: split(t) for t in terms}
+    assert all(n > 0 for n in before.values()), before
+    with_terms = replace(settings, segment=replace(settings.segment, user_dicts=(str(out),)))
+    again = run_reprocess(with_terms)
+    after = {t: split(t) for t in terms}
+    assert after["区数据局"] == 0
+    assert (
+        after["政务服务"] <= 1 < before["政务服务"]
+    )  # left: 省 / 政务 / 服务网 (政务服务网: 服务网 is a word)
+    assert sum(after.values()) <= sum(before.values()) // 10, after  # nearly every use is now one token
+    with open_db(db, read_only=True) as con:
+        still_new = {
+            r[0]
+            for r in con.execute("SELECT term FROM new_terms WHERE run_id = ?", [again.run_id]).fetchall()
+        }
+    assert not still_new & {"区数据局", "政务服务"}  # tokens now, so no longer new

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from datetime import date
 from importlib.resources import files
 from pathlib import Path
 
@@ -148,6 +149,68 @@ def test_term_index_counts_the_terms_table(db: Path) -> None:
     assert {"三洗六见一红旗", "五个三"} <= set(index)
     raw = _rows(db, "SELECT term, sum(count), count(DISTINCT doc_id) FROM terms GROUP BY term")
     assert {t: (c, d) for t, c, d in raw} == index
+
+
+def test_term_timeline_follows_each_formulation_month_by_month(db: Path) -> None:
+    rows = _rows(
+        db,
+        "SELECT month, documents, sites, documents_so_far, sites_so_far, first_seen, first_url"
+        " FROM term_timeline WHERE term = '最后一公里' ORDER BY month",
+    )
+    assert [r[0] for r in rows] == sorted({r[0] for r in rows}) and len(rows) >= 2
+    assert [r[3] for r in rows] == [sum(r[1] for r in rows[: i + 1]) for i in range(len(rows))]
+    assert all(r[4] == 1 for r in rows)  # one site: the sample site
+    first_published, documents = _rows(
+        db, "SELECT first_published, documents FROM term_index WHERE term = '最后一公里'"
+    )[0]
+    assert rows[-1][3] == documents and {r[5] for r in rows} == {first_published}
+    assert _rows(
+        db,
+        "SELECT min(d.published_at) FROM terms JOIN documents AS d USING (doc_id)"
+        " WHERE term = '最后一公里' AND d.url = ?",
+        [rows[0][6]],
+    ) == [(first_published,)]
+    # Every formulation's last month has used all its dated documents.
+    assert _rows(
+        db,
+        """SELECT count(*) FROM (
+               SELECT term, kind, max(documents_so_far) AS n FROM term_timeline GROUP BY ALL) AS tl
+           JOIN (SELECT term, kind, count(DISTINCT doc_id) AS n FROM terms JOIN documents USING (doc_id)
+                 WHERE published_at IS NOT NULL GROUP BY ALL) AS t USING (term, kind)
+           WHERE tl.n <> t.n""",
+    ) == [(0,)]
+
+
+def test_term_timeline_counts_sites_as_a_slogan_spreads(tmp_path: Path) -> None:
+    from wenji.tasks.db import migrate
+
+    path = tmp_path / "spread.duckdb"
+    uses = [  # (doc, site, published): 接诉即办 starts on one site in January and reaches two more
+        ("d1", "www.beijing.gov.cn", "2024-01-10"),
+        ("d2", "www.beijing.gov.cn", "2024-01-20"),
+        ("d3", "www.bjdch.gov.cn", "2024-02-03"),
+        ("d4", "www.beijing.gov.cn", "2024-02-11"),
+        ("d5", "www.bjhd.gov.cn", "2024-04-01"),
+    ]
+    with open_db(path) as con:
+        migrate(con)
+        for doc, site, day in uses:
+            con.execute(
+                "INSERT INTO documents (doc_id, page_id, url, part_no, title, text, n_chars, n_paragraphs,"
+                " n_sentences, n_tokens, run_id, published_at)"
+                " VALUES (?, ?, ?, 0, '', '', 0, 0, 0, 0, 'r', CAST(? AS TIMESTAMP))",
+                [doc, doc, f"https://{site}/{doc}.html", day],
+            )
+            con.execute("INSERT INTO terms VALUES (?, 'quoted', '接诉即办', 1, 0, 'r')", [doc])
+    rows = _rows(
+        path, "SELECT month, documents, sites, documents_so_far, sites_so_far, first_url FROM term_timeline"
+    )
+    assert [r[:5] for r in rows] == [
+        (date(2024, 1, 1), 2, 1, 2, 1),
+        (date(2024, 2, 1), 2, 2, 4, 2),
+        (date(2024, 4, 1), 1, 1, 5, 3),
+    ]
+    assert {r[5] for r in rows} == {"https://www.beijing.gov.cn/d1.html"}
 
 
 def test_sql_placeholder_pattern_matches_python() -> None:

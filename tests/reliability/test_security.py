@@ -143,3 +143,53 @@ def test_config_paths_cannot_leave_data_dir(tmp_path: Path, db_path: str) -> Non
     cfg = _config(tmp_path, f'data_dir = "{data}"\ndb_path = "{db_path}"\n')
     with pytest.raises(SettingsError, match=r"db_path: .* leads outside data_dir"):
         load_settings(cfg)
+
+
+@pytest.mark.parametrize(
+    ("toml", "key"),
+    [
+        ('[segment]\nuser_dicts = ["dicts/ok.txt", "/etc/passwd"]\n', r"segment\.user_dicts\[1\]"),
+        ('[segment]\nuser_dicts = ["../outside.txt"]\n', r"segment\.user_dicts\[0\]"),
+        ('[segment]\nuser_dicts = ["link/dict.txt"]\n', r"segment\.user_dicts\[0\]"),
+        ('sources = ["https://www.gov.cn/sitemap.xml", "/etc/shadow"]\n', r"sources\[1\]"),
+        ('sources = ["../urls.txt"]\n', r"sources\[0\]"),
+        ('sources = ["file:///etc/hostname"]\n', r"sources\[0\]"),
+        ('db_path = "../wenji.duckdb"\n', r"db_path"),
+    ],
+)
+def test_every_config_path_is_confined_and_the_refusal_names_the_key(
+    tmp_path: Path, toml: str, key: str
+) -> None:
+    folder = tmp_path / "conf"
+    (folder / "data").mkdir(parents=True)
+    (folder / "link").symlink_to(tmp_path)  # a symlink pointing out of the config's folder
+    cfg = _config(folder, f'data_dir = "data"\n{toml}')
+    with pytest.raises(SettingsError, match=key + r": .* leads outside .*--trust-config-paths"):
+        load_settings(cfg)
+    # The operator may allow them, explicitly.
+    load_settings(cfg, trust_paths=True)
+
+
+def test_config_paths_inside_the_config_folder_or_data_dir_are_kept_and_urls_left_alone(
+    tmp_path: Path,
+) -> None:
+    folder, elsewhere = tmp_path / "conf", tmp_path / "data"
+    folder.mkdir()
+    toml = f'data_dir = "{elsewhere}"\n'
+    toml += f'sources = ["https://www.gov.cn/sitemap.xml", "urls.txt", "{elsewhere}/saved"]\n'
+    toml += f'[segment]\nuser_dicts = ["dicts/公文.txt", "{elsewhere}/领域词.txt"]\n'
+    settings = load_settings(_config(folder, toml))
+    assert settings.segment.user_dicts == (str(folder / "dicts" / "公文.txt"), str(elsewhere / "领域词.txt"))
+    assert settings.sources == (
+        "https://www.gov.cn/sitemap.xml",
+        str(folder / "urls.txt"),
+        str(elsewhere / "saved"),
+    )
+
+
+def test_the_cli_refuses_an_escaping_config_path_unless_trusted(tmp_path: Path) -> None:
+    cfg = _config(tmp_path, '[segment]\nuser_dicts = ["/etc/passwd"]\n')
+    refused = CliRunner().invoke(main, ["run", "--config", str(cfg), "https://www.gov.cn/1.htm"])
+    assert refused.exit_code == 2
+    assert "segment.user_dicts[0]: '/etc/passwd' leads outside the config file's folder" in refused.output
+    assert "--trust-config-paths" in refused.output

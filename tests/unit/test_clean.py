@@ -33,7 +33,12 @@ def test_normalize_removes_zero_width_and_controls() -> None:
 
 def test_normalize_folds_indentation_and_nbsp() -> None:
     assert normalize_chars("\u3000\u3000同志们：\xa0") == "同志们："
-    assert normalize_chars("\xa0\xa0\xa0\xa0今天召开\t全县\n会议") == "今天召开 全县 会议"
+    assert normalize_chars("\xa0\xa0\xa0\xa0今天召开\u3000全县\n会议") == "今天召开 全县 会议"
+
+
+def test_normalize_keeps_a_table_cell_break() -> None:
+    # Extraction joins a row's cells with a tab (CELL_SEPARATOR); the tab is the column, not indentation.
+    assert normalize_chars("值班时间\t值班单位\xa0\xa0联系电话") == "值班时间\t值班单位 联系电话"
 
 
 def test_normalize_fullwidth_digits_and_letters_but_not_punctuation() -> None:

@@ -183,3 +183,55 @@ def test_undecodable_bytes_are_replaced_and_counted_never_raised() -> None:
 )
 def test_normalize_charset(label: str | None, codec: str | None) -> None:
     assert normalize_charset(label) == codec
+
+
+# Issue 16, class 4: undeclared GB18030 bytes with two stray bytes (a truncated character before ASCII, an
+# undefined 0x80) make charset-normalizer propose a single-byte Thai codec, which never fails to decode.
+# The texts are the first lines of two real dev pages (gne-gsc-1, gne-zsnews-1); the byte offsets are
+# where the corruption was placed when the detector's wrong guess was measured.
+GSC = (
+    "5月10-12日，2019年中国人文地理学术年会在重庆·西南大学举行。"
+    "本次会议由中国地理学会人文地理专业委员会主办，西南大学"
+)
+ZSNEWS = (
+    "2019年2月27日下午，佛山顺德区大良街道党工委委员、街道经济和科技促进局局长潘卓辉，"
+    "顺德区金融业联合会陈伊芬秘书长等"
+)
+
+
+def _strayed(text: str, inserts: list[tuple[int, bytes]]) -> bytes:
+    head = "<html><head><title>x</title></head><body><div class='nav'><a href='/'>home</a></div><p>"
+    body = bytearray((head + text[:80].replace("\n", "</p><p>") + "</p></body></html>").encode("gb18030"))
+    for pos, stray in inserts:
+        body[pos:pos] = stray
+    return bytes(body)
+
+
+@pytest.mark.parametrize(
+    ("text", "inserts", "phrase"),
+    [
+        (GSC, [(90, b"\xd6"), (100, b"\xb1")], "中国人文地理学术年会"),
+        (ZSNEWS, [(96, b"\xd6"), (93, b"\x80")], "佛山顺德区大良街道党工委委员"),
+    ],
+    ids=["gne-gsc-1", "gne-zsnews-1"],
+)
+def test_gb_bytes_with_stray_bytes_are_not_read_as_a_single_byte_codec(
+    text: str, inserts: list[tuple[int, bytes]], phrase: str
+) -> None:
+    d = decode_html(_strayed(text, inserts), None)
+    assert (d.encoding, d.source) == ("gb18030", "detected")
+    assert 0 < d.bad_bytes <= 2
+    assert phrase in d.text
+
+
+@pytest.mark.parametrize(
+    ("text", "codec"),
+    [
+        ("Москва — столица России, крупнейший по численности населения город страны. " * 4, "cp1251"),
+        ("กรุงเทพมหานครเป็นเมืองหลวงและนครที่มีประชากรมากที่สุดของประเทศไทย " * 4, "cp874"),
+    ],
+    ids=["cp1251", "cp874"],
+)
+def test_real_single_byte_pages_keep_their_codec(text: str, codec: str) -> None:
+    d = decode_html(f"<html><body><p>{text}</p></body></html>".encode(codec), None)
+    assert d.text.count(text) == 1

@@ -74,9 +74,9 @@ def test_a_table_in_the_article_comes_out_one_row_per_line() -> None:
     assert _extract(html).paragraphs == [
         BODY[0],
         "近三年调整情况如下表：",
-        "执行年份 | 全省最低标准（元/月）",
-        "2023年 | 158",
-        "2024年 | 178",
+        "执行年份\t全省最低标准（元/月）",
+        "2023年\t158",
+        "2024年\t178",
         BODY[1],
         "一是提标。",
         "二是补发。",

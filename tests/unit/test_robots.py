@@ -79,3 +79,19 @@ def test_crawl_delay_read_and_capped() -> None:
     assert parse_robots("User-agent: *\nCrawl-delay: 3600\n").crawl_delay == MAX_CRAWL_DELAY
     assert parse_robots("User-agent: *\nCrawl-delay: 1s\n").crawl_delay is None
     assert parse_robots("User-agent: baiduspider\nCrawl-delay: 5\n").crawl_delay is None
+
+
+def test_sitemap_lines_are_read_wherever_they_stand_and_end_no_group() -> None:
+    robots = parse_robots(
+        "Sitemap: https://www.gov.cn/sitemap.xml\n"
+        "User-agent: *\n"
+        "Sitemap: https://zhengce.gov.cn/sitemap_index.xml # 政策库\n"
+        "Disallow: /neibu/\n"
+        "sitemap:http://www.gov.cn/news.xml.gz\n"
+    )
+    assert robots.sitemaps == (
+        "https://www.gov.cn/sitemap.xml",
+        "https://zhengce.gov.cn/sitemap_index.xml",
+        "http://www.gov.cn/news.xml.gz",
+    )
+    assert robots.blocking_rule("https://www.gov.cn/neibu/1.html") is not None  # the group went on

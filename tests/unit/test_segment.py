@@ -8,6 +8,8 @@ import pytest
 
 from wenji.tasks.records import Doc, PageMeta
 from wenji.tasks.segment import (
+    LongerWordFirst,
+    bare_dag_cut,
     get_segmenter,
     load_user_dict,
     resolve_engine,
@@ -114,6 +116,52 @@ def test_domain_dictionary_keeps_official_terms_whole(engine: str) -> None:
     assert tagged["巡察组"] == "nt"
     # Words jieba already knew keep their place but get the dictionary's better tag (rjieba needs help).
     assert dict(seg.tag("市委宣传部召开会议"))["市委"] == "nt"
+
+
+# The overlap error of issue 19, as the seed speeches and policy prose have it: a short, frequent entry of
+# our dictionary won over a longer word across its edge.
+OVERLAPS = [
+    ("市创文办要拧成一股绳，形成工作合力。", "创文/办要", ["市", "创文办", "要", "拧成一股绳"]),
+    ("当前巡察工作量大、任务重。", "巡察工作/量", ["当前", "巡察", "工作量", "大"]),
+    ("在脱贫攻坚战中取得决定性胜利。", "脱贫攻坚/战中", ["在", "脱贫攻坚战", "中", "取得"]),
+]
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize(("text", "before", "words"), OVERLAPS)
+def test_longer_word_wins_over_an_overlapping_entry(
+    engine: str, text: str, before: str, words: list[str]
+) -> None:
+    seg = get_segmenter(SegmentConfig(engine=engine))
+    assert isinstance(seg, LongerWordFirst)
+    raw = [w for w, _ in seg.engine.tag(text)]
+    fixed = [w for w, _ in seg.tag(text)]
+    assert before in "/".join(raw)  # the engine alone still makes the error: the repair is what fixes it
+    assert fixed[: len(words)] == words
+    assert "".join(fixed) == text
+    assert len(seg.tag(text)) == len(fixed) and all(tag for _, tag in seg.tag(text))
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_overlap_repair_leaves_entries_and_whole_words_alone(engine: str) -> None:
+    seg = get_segmenter(SegmentConfig(engine=engine))
+
+    def cut(text: str) -> list[str]:
+        return [w for w, _ in seg.tag(text)]
+
+    assert cut("市创文办公室主任讲话。")[:3] == ["市", "创文", "办公室"]  # 办公室 is a word of its own
+    assert cut("全市创文之师的精神面貌")[:3] == ["全市", "创文", "之师"]  # 之 starts a word, ends none
+    assert cut("巡察工作要坚持问题导向。")[:2] == ["巡察工作", "要"]  # 作要 is no word
+    assert cut("扎实做好巡察工作。")[-2:] == ["巡察工作", "。"]
+    assert cut("一线抓落实工作周")[:3] == ["一线", "抓落实", "工作"]  # a whole word after the entry stays
+    assert "全国文明城市" in cut("决胜全国文明城市誓师大会")  # splitting inside the entry is no repair
+
+
+def test_bare_dag_cut_is_jiebas_route_without_our_dictionary() -> None:
+    import jieba
+
+    for span in ("巡察工作量", "脱贫攻坚战中", "市委宣传部副部长", "公益广告位"):
+        assert bare_dag_cut(span) == jieba.lcut(span, HMM=False)
 
 
 def test_engines_agree_on_token_boundaries_of_real_speeches() -> None:

@@ -65,6 +65,9 @@ def test_config_paths_are_relative_to_the_config_file_not_the_current_folder(
     elsewhere = tmp_path / "cron-home"
     elsewhere.mkdir()
     monkeypatch.chdir(elsewhere)  # where a scheduled job or a prefect worker happens to start
-    settings = load_settings(cfg)
+    # An absolute source outside the config's folder and data_dir needs the operator's word (issue 20).
+    with pytest.raises(SettingsError, match=r"sources\[2\]: '/srv/pages' leads outside"):
+        load_settings(cfg)
+    settings = load_settings(cfg, trust_paths=True)
     assert Path(settings.db_path).resolve() == project / "data" / "政府网站.duckdb"
     assert settings.sources == (str(project / "saved"), "https://www.gov.cn/sitemap.xml", "/srv/pages")

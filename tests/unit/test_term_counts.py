@@ -91,7 +91,8 @@ def test_doc_terms_hold_the_token_counts_and_follow_a_replaced_page(
     xuncha = _rows(
         db, f"SELECT sum(n) FROM doc_terms WHERE word = '巡察' AND doc_id = '{docs[1].doc.doc_id}'"
     )
-    assert xuncha[0][0] == sum(s.words.count("巡察") for s in docs[1].sentences) == 46
+    # 46 + 1 since the overlap repair (巡察工作 / 量 became 巡察 / 工作量), - 3 since 巡察办 is a word.
+    assert xuncha[0][0] == sum(s.words.count("巡察") for s in docs[1].sentences) == 44
 
     # The template page changes: its counts are replaced, the speeches' stay as they were.
     new = processed(segmented(["XX同志：巡察工作要抓实抓细。"], url=docs[2].doc.url), None, "通知")
@@ -110,7 +111,11 @@ def test_migration_counts_documents_loaded_before_it(tmp_path: Path, docs: list[
     with open_db(path) as con:
         migrate(con, upto=2)
         for name in ("documents", "sentences"):
-            con.register("rows", batch.tables[name])
+            # Only the columns version 2 has: later versions add some at the end (006: documents.gov_*).
+            old = {r[0] for r in con.execute(f"DESCRIBE {name}").fetchall()}
+            con.register(
+                "rows", batch.tables[name].select([c for c in batch.tables[name].column_names if c in old])
+            )
             con.execute(f"INSERT INTO {name} BY NAME SELECT * FROM rows")
             con.unregister("rows")
         migrate(con)
