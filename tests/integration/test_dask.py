@@ -40,14 +40,14 @@ def test_dask_cluster_writes_the_same_tables(prefect_api: str, tmp_path: Path) -
         n_workers=2, processes=True, threads_per_worker=1, dashboard_address=None
     ) as cluster:
         # As a deployment's run does (a `prefect worker`, `wenji serve`): the flow with a config file's
-        # path as its only parameter; the cluster's address is in the file, not in any runner option.
+        # path as parameter; the cluster's address is in the file, not in any runner option.
         config = tmp_path / "wenji.toml"
         config.write_text(
             f'data_dir = "{tmp_path}"\ndb_path = "dask.duckdb"\nbatch_size = 6\n'
-            f'dask_address = "{cluster.scheduler_address}"\nsources = ["{SAMPLE_SITE}"]\n',
+            f'dask_address = "{cluster.scheduler_address}"\n',
             encoding="utf-8",
         )
-        on_dask = etl(config=str(config))
+        on_dask = etl(sources=[str(SAMPLE_SITE)], config=str(config))  # as etl/on-demand is triggered
         on_dask_tasks = set(cluster.scheduler.task_prefixes)
     assert "transform" in on_dask_tasks  # the batches really went to the cluster
     assert local.counts.documents >= 15 and on_dask.counts == local.counts
