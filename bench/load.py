@@ -40,10 +40,10 @@ import corpus  # bench/corpus.py, found through the path above
 from profile_transform import BENCH_DIR, batches, read_pages
 
 from wenji.tasks import db as dbmod
-from wenji.tasks import load as loader
-from wenji.tasks.load import TABLE_ORDER, BatchTables
+from wenji.tasks import store
 from wenji.tasks.runstats import RunStats
 from wenji.tasks.settings import Settings
+from wenji.tasks.tables import TABLE_ORDER, BatchTables
 from wenji.tasks.transform import init_worker, transform_batch
 
 # Columns that differ between two loads of the same batches; left out of the digests with run_id.
@@ -113,7 +113,7 @@ class _TimedConnection:
 @contextmanager
 def timed_statements(seconds: dict[str, float]) -> Iterator[None]:
     """Within this block `load_batch`'s connections time their statements into `seconds`."""
-    real = loader.open_db
+    real = store.open_db
 
     @contextmanager
     def open_db(*args: Any, **kwargs: Any) -> Iterator[Any]:
@@ -124,11 +124,11 @@ def timed_statements(seconds: dict[str, float]) -> Iterator[None]:
             t0 = time.perf_counter()
         seconds["close"] += time.perf_counter() - t0
 
-    loader.open_db = open_db
+    store.open_db = open_db
     try:
         yield
     finally:
-        loader.open_db = real
+        store.open_db = real
 
 
 @contextmanager
@@ -160,7 +160,7 @@ def load_all(
     loads, releases = [], []
     c_all = time.process_time()
     with timed_releases(releases), dbmod.holding(db_path) if held else nullcontext():
-        loader.start_run(db_path, "bench", ["bench"], Settings())
+        store.start_run(db_path, "bench", ["bench"], Settings())
         for r in range(rounds):
             for batch in all_batches:
                 b = with_round(batch, r)
@@ -168,11 +168,11 @@ def load_all(
                 seconds: dict[str, float] = defaultdict(float)
                 w0, c0 = time.perf_counter(), time.process_time()
                 with timed_statements(seconds):
-                    loader.load_batch(db_path, b)
+                    store.load_batch(db_path, b)
                 wall, cpu = time.perf_counter() - w0, time.process_time() - c0
                 rows = {name: b.rows(name) for name in TABLE_ORDER}
                 loads.append({"wall": wall, "cpu": cpu, "rows": rows, "seconds": dict(seconds)})
-        loader.finish_run(db_path, "bench", RunStats(), "done", 0.0)
+        store.finish_run(db_path, "bench", RunStats(), "done", 0.0)
     return {"loads": loads, "releases": releases, "cpu_all": time.process_time() - c_all}
 
 

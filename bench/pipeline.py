@@ -271,7 +271,7 @@ def _cmdline(p: psutil.Process) -> list[str]:
 def _loaded_rows(db_path: Path) -> int:
     import duckdb
 
-    from wenji.tasks.load import TABLE_ORDER
+    from wenji.tasks.tables import TABLE_ORDER
 
     con = duckdb.connect(str(db_path), read_only=True)
     rows = sum(con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in TABLE_ORDER)

@@ -41,10 +41,10 @@ from wenji.tasks import enrich
 from wenji.tasks.decode import decode_html
 from wenji.tasks.enrich import keywords
 from wenji.tasks.extract import extract_batch
-from wenji.tasks.load import to_tables
 from wenji.tasks.records import Page, ProcessedDoc, content_hash
 from wenji.tasks.segment import segment_batch
 from wenji.tasks.settings import Settings
+from wenji.tasks.tables import to_tables
 from wenji.tasks.transform import init_worker, transform_batch
 
 BENCH_DIR = Path(os.environ.get("WENJI_BENCH_DIR", "/tmp/wenji-bench"))

@@ -37,16 +37,15 @@ from prefect.tasks import MaterializingTask
 from wenji.flows.assets import table_asset
 from wenji.flows.runtime import name_process
 from wenji.flows.streaming import QUEUED_BATCHES, Done, FetchStream, WorkBatch, in_flight_window
-from wenji.tasks import incremental
-from wenji.tasks import load as loader
+from wenji.tasks import incremental, store
 from wenji.tasks.crawl import resolve_and_discover
 from wenji.tasks.crawler import FetchedBatch
 from wenji.tasks.db import holding, writer_lock
 from wenji.tasks.enrich import duplicates, new_terms
-from wenji.tasks.load import TABLE_ORDER, BatchTables, to_tables
 from wenji.tasks.records import ErrorRecord, SourceItem, StepResult
 from wenji.tasks.runstats import RunCounts, RunStats
 from wenji.tasks.settings import CrawlConfig, FetchConfig, Settings, load_settings
+from wenji.tasks.tables import TABLE_ORDER, BatchTables, to_tables
 from wenji.tasks.transform import BatchFailed, TransformResult, init_worker, transform_batch
 
 # run_stats name of a corpus step's seconds under stage load: duplicates_seconds, new_terms_seconds …
@@ -116,10 +115,10 @@ def plan_fetches(run: Run, items: list[SourceItem], sources: list[str]) -> incre
 
     Not a task: a few queries in the flow process, whose log lines the user should see."""
     settings, plan = run.settings, incremental.Plan()
-    resumed = loader.resume_point(run.db, sources, run.run_id) if settings.resume else None
+    resumed = store.resume_point(run.db, sources, run.run_id) if settings.resume else None
     done = resumed.loaded_urls if resumed else frozenset()
     for chunk in incremental.chunks(items, STATE_CHUNK_URLS):
-        stored = loader.stored_state(run.db, [item.url for item in chunk])
+        stored = store.stored_state(run.db, [item.url for item in chunk])
         plan.extend(incremental.plan_fetches(chunk, stored, settings.fetch.trust_sitemap_lastmod, done))
     if resumed:
         get_run_logger().info(
@@ -155,11 +154,11 @@ def transform(
 
 @task(name="read-stored", task_run_name="read stored pages, batch {batch_no}", cache_policy=NO_CACHE)
 def read_stored(db_path: str, after_page_id: str, limit: int, since: datetime | None, batch_no: int) -> list:
-    return loader.stored_pages(db_path, after_page_id, limit, since)
+    return store.stored_pages(db_path, after_page_id, limit, since)
 
 
 def _load(db_path: str, batch: BatchTables, batch_no: int) -> None:
-    loader.load_batch(db_path, batch)
+    store.load_batch(db_path, batch)
 
 
 @cache
@@ -193,7 +192,7 @@ def find_duplicates(db_path: str, run_id: str) -> duplicates.DuplicateStats:
 @task(name="term-stats", cache_policy=NO_CACHE)
 def term_stats(db_path: str, run_id: str) -> int:
     """Corpus step after all batches: recompute the corpus word counts the term_* views read."""
-    rows = loader.refresh_term_stats(db_path, run_id)
+    rows = store.refresh_term_stats(db_path, run_id)
     get_run_logger().info("term_stats: %d rows", rows)
     return rows
 
@@ -216,16 +215,16 @@ def recorded_run(sources: list[str], settings: Settings) -> Iterator[Run]:
     run = Run(settings)
     logger = get_run_logger()
     with writer_lock(run.db, run.run_id, settings.writer_wait, on_wait=logger.warning), holding(run.db):
-        loader.start_run(run.db, run.run_id, sources, settings)
+        store.start_run(run.db, run.run_id, sources, settings)
         try:
             with _collections_of_this_run_only():
                 yield run
         except BaseException:
             run.seconds = time.monotonic() - run.started
-            loader.finish_run(run.db, run.run_id, run.stats, "failed", run.seconds)
+            store.finish_run(run.db, run.run_id, run.stats, "failed", run.seconds)
             raise
         run.seconds = time.monotonic() - run.started
-        loader.finish_run(run.db, run.run_id, run.stats, "done", run.seconds)
+        store.finish_run(run.db, run.run_id, run.stats, "done", run.seconds)
     summary = run.summary()
     logger.info(summary_line(summary))
     create_markdown_artifact(
@@ -347,7 +346,7 @@ def corpus_steps(run: Run) -> None:
     run_stats (load: <step>_seconds; they are part of load's seconds). They cost seconds per 1,000
     documents: skipped when nothing changed, so an unchanged re-run stays cheap, unless an unfinished
     earlier run left them stale."""
-    if not (run.stats.get("load", "pages") or loader.corpus_stale(run.db, run.run_id)):
+    if not (run.stats.get("load", "pages") or store.corpus_stale(run.db, run.run_id)):
         return
     with run.stats.timed("load"):
         with _corpus_step(run, "duplicates"):

@@ -1,6 +1,6 @@
 """Incremental decisions, all in one place: which resolved URLs are requested, how, and which fetched
 pages go on to be processed. Pure functions over what the database holds, read once per chunk of URLs
-by the flow (`tasks.load.stored_state`).
+by the flow (`tasks.store.stored_state`).
 
 In the order they apply to a URL:
 1. resume: a page an interrupted run over the same sources already loaded is not requested again.

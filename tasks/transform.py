@@ -14,10 +14,10 @@ from dataclasses import dataclass
 
 from wenji.tasks import enrich
 from wenji.tasks.extract import extract_batch
-from wenji.tasks.load import BatchTables, to_tables
 from wenji.tasks.records import ErrorRecord, Page, Stage
 from wenji.tasks.segment import segment_batch, warm_up
 from wenji.tasks.settings import Settings
+from wenji.tasks.tables import BatchTables, to_tables
 
 
 @dataclass(slots=True)

@@ -18,9 +18,10 @@ import pyarrow.compute as pc
 
 from wenji.tasks.db import migrate, open_db
 from wenji.tasks.enrich.keywords import is_keyword_candidate
-from wenji.tasks.load import is_counted_token, refresh_term_stats
 from wenji.tasks.segment import get_segmenter, split_sentences, tag_sentence
 from wenji.tasks.settings import SegmentConfig
+from wenji.tasks.store import refresh_term_stats
+from wenji.tasks.tables import is_counted_token
 
 ARTICLES = Path(__file__).resolve().parents[2] / "examples" / "articles"
 
@@ -240,7 +241,7 @@ def _chunk(pool: SentencePool, first: int, n_docs: int, rng: np.random.Generator
 
 
 def _doc_terms(pool: SentencePool, doc_ids: list[str], token_doc: np.ndarray, flat: np.ndarray) -> pa.Table:
-    """Per-document word counts of the chunk (tasks/load.py term_counts, vectorised): one (document, word
+    """Per-document word counts of the chunk (tasks/tables.py term_counts, vectorised): one (document, word
     id) key per counted token, counted with np.unique."""
     keep = pool.counted[flat]
     n_words = len(pool.words)

@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import corpus
 
 from wenji.tasks.enrich.new_terms import refresh_new_terms
-from wenji.tasks.load import refresh_term_stats
+from wenji.tasks.store import refresh_term_stats
 
 REPEATS = 3
 

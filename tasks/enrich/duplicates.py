@@ -19,10 +19,10 @@ from datetime import datetime
 from pathlib import Path
 
 import numpy as np
-import pyarrow as pa
 
-from wenji.tasks.db import open_db, transaction
+from wenji.tasks import store
 from wenji.tasks.enrich.fingerprint import NUM_PERM
+from wenji.tasks.tables import table
 
 # 32 bands x 4 rows: a pair with similarity 0.5 shares a band with probability 1-(1-0.5^4)^32 = 0.87,
 # at 0.7 with 0.9996, at 0.2 with 0.05 (those are then rejected by the full check anyway).
@@ -31,19 +31,6 @@ ROWS = NUM_PERM // BANDS
 # Estimated Jaccard similarity of word 3-gram sets from which two documents are the same text.
 # A copy with a few changed sentences is at 0.8-0.95; two different speeches of one genre below 0.1.
 MIN_SIMILARITY = 0.5
-# Signatures read per chunk (512 bytes each): bounded memory per read, few round trips.
-READ_CHUNK_ROWS = 50_000
-
-# The Arrow side of sql/schema's duplicates table (tests/integration/test_table_schemas.py keeps them equal).
-SCHEMA = pa.schema(
-    [
-        ("group_id", pa.string()),
-        ("doc_id", pa.string()),
-        ("similarity_to_representative", pa.float64()),
-        ("is_representative", pa.bool_()),
-        ("run_id", pa.string()),
-    ]
-)
 
 
 @dataclass(slots=True, frozen=True)
@@ -126,58 +113,17 @@ def group_near_duplicates(
     return rows, checked
 
 
-def read_signatures(
-    db_path: str | Path,
-) -> tuple[list[str], np.ndarray, np.ndarray, list[datetime | None]]:
-    """(doc_ids, n_shingles, signatures n x NUM_PERM, published_at) of every fingerprinted document,
-    read in chunks.
-
-    Signatures of another length (from a build with a different NUM_PERM) are skipped: they cannot be
-    compared with the others.
-    """
-    doc_ids: list[str] = []
-    shingles: list[np.ndarray] = []
-    chunks: list[np.ndarray] = []
-    published: list[datetime | None] = []
-    with open_db(db_path, read_only=True) as con:
-        # NUM_PERM is a constant int, so formatting it in is safe; a relation streams Arrow batches.
-        reader = con.sql(
-            "SELECT f.doc_id, f.n_shingles, f.signature, d.published_at "
-            "FROM fingerprints f LEFT JOIN documents d USING (doc_id) "
-            f"WHERE len(f.signature) = {NUM_PERM} ORDER BY f.doc_id"
-        ).to_arrow_reader(READ_CHUNK_ROWS)
-        for batch in reader:
-            if batch.num_rows == 0:
-                continue
-            doc_ids.extend(batch.column(0).to_pylist())
-            shingles.append(batch.column(1).to_numpy(zero_copy_only=False))
-            flat = batch.column(2).flatten().to_numpy(zero_copy_only=False)
-            chunks.append(flat.astype(np.uint32).reshape(-1, NUM_PERM))
-            published.extend(batch.column(3).to_pylist())
-    if not chunks:
-        return [], np.empty(0, np.int64), np.empty((0, NUM_PERM), np.uint32), []
-    return doc_ids, np.concatenate(shingles), np.concatenate(chunks), published
-
-
 def find_duplicates(db_path: str | Path, run_id: str) -> DuplicateStats:
     """Recompute the `duplicates` table from all stored fingerprints; replaces the previous groups."""
-    doc_ids, n_shingles, signatures, published = read_signatures(db_path)
+    doc_ids, n_shingles, signatures, published = store.read_signatures(db_path)
     rows, checked = group_near_duplicates(doc_ids, n_shingles, signatures, published)
-    table = pa.table(
-        {
-            "group_id": [r.group_id for r in rows],
-            "doc_id": [r.doc_id for r in rows],
-            "similarity_to_representative": [r.similarity_to_representative for r in rows],
-            "is_representative": [r.is_representative for r in rows],
-            "run_id": [run_id] * len(rows),
-        },
-        schema=SCHEMA,
-    )
-    with open_db(db_path) as con:
-        con.register("new_duplicates", table)
-        with transaction(con):
-            con.execute("DELETE FROM duplicates")
-            con.execute("INSERT INTO duplicates BY NAME SELECT * FROM new_duplicates")
+    columns = {
+        "group_id": [r.group_id for r in rows],
+        "doc_id": [r.doc_id for r in rows],
+        "similarity_to_representative": [r.similarity_to_representative for r in rows],
+        "is_representative": [r.is_representative for r in rows],
+    }
+    store.replace_duplicates(db_path, table("duplicates", run_id, columns))
     return DuplicateStats(
         documents=len(doc_ids),
         groups=sum(r.is_representative for r in rows),

@@ -32,7 +32,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from wenji.tasks.db import open_db, sql_text, transaction
+from wenji.tasks import store
+from wenji.tasks.db import open_db, sql_text
 
 # A candidate occurs at least this often. 3 is the least at which both entropies can be non-zero on
 # each side and a coincidence of two sentences is ruled out; on the 17 demo documents (14k tokens) it
@@ -76,19 +77,14 @@ class NewTermStats:
 def refresh_new_terms(db_path: str | Path, run_id: str) -> NewTermStats:
     """Recompute `new_terms` from all stored sentences in one transaction; its rows and seconds."""
     started = time.perf_counter()
-    with open_db(db_path) as con:
-        variables = {
-            "run_id": run_id,
-            "new_terms_min_frequency": MIN_FREQUENCY,
-            "new_terms_min_pmi": MIN_PMI,
-            "new_terms_min_entropy": MIN_ENTROPY,
-            "new_terms_max_candidates": MAX_CANDIDATES,
-        }
-        for name, value in variables.items():
-            con.execute(f"SET VARIABLE {name} = ?", [value])  # names are ours; values are bound
-        with transaction(con):
-            con.execute(sql_text("load/new_terms"))
-        terms = con.execute("SELECT count(*) FROM new_terms").fetchone()[0]
+    variables = {
+        "run_id": run_id,
+        "new_terms_min_frequency": MIN_FREQUENCY,
+        "new_terms_min_pmi": MIN_PMI,
+        "new_terms_min_entropy": MIN_ENTROPY,
+        "new_terms_max_candidates": MAX_CANDIDATES,
+    }
+    terms = store.recompute(db_path, "load/new_terms", "new_terms", variables)
     return NewTermStats(terms=terms, seconds=time.perf_counter() - started)
 
 

@@ -7,9 +7,10 @@ from pathlib import Path
 
 from wenji.tasks import db as dbmod
 from wenji.tasks.extract import extract_batch
-from wenji.tasks.load import load_batch, start_run, to_tables
 from wenji.tasks.records import Page, ProcessedDoc, content_hash
 from wenji.tasks.settings import Settings
+from wenji.tasks.store import load_batch, start_run
+from wenji.tasks.tables import to_tables
 
 URL = "https://www.gov.cn/zhengce/content/2018-12/29/content_5353307.htm"
 HTML = (

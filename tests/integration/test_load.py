@@ -13,7 +13,6 @@ import pyarrow as pa
 import pytest
 
 from wenji.tasks import db as dbmod
-from wenji.tasks.load import load_batch, start_run, stored_state, to_tables
 from wenji.tasks.records import (
     Doc,
     ErrorRecord,
@@ -25,6 +24,8 @@ from wenji.tasks.records import (
     content_hash,
 )
 from wenji.tasks.settings import Settings
+from wenji.tasks.store import load_batch, start_run, stored_state
+from wenji.tasks.tables import to_tables
 
 URL = "https://www.example.gov.cn/xxgk/2024/0329/1.html"
 BODY = "<html><body><p>在决胜全国文明城市誓师大会上的讲话</p></body></html>".encode("gb18030")
@@ -146,8 +147,8 @@ def test_unchanged_page_keeps_its_extract_errors_but_not_its_fetch_errors(db_pat
 
 
 def test_corpus_tables_are_stale_only_after_an_unfinished_run(db_path: Path) -> None:
-    from wenji.tasks.load import corpus_stale, finish_run
     from wenji.tasks.runstats import RunStats
+    from wenji.tasks.store import corpus_stale, finish_run
 
     start_run(db_path, "run1", [URL], Settings())
     assert not corpus_stale(db_path, "run1")  # a run never counts itself

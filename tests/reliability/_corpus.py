@@ -14,10 +14,10 @@ from pathlib import Path
 from wenji.tasks.crawler import fetch_batch
 from wenji.tasks.enrich.keywords import enrich_batch
 from wenji.tasks.extract import extract_batch
-from wenji.tasks.load import BatchTables, to_tables
 from wenji.tasks.records import ErrorRecord, Page, ProcessedDoc, SourceItem
 from wenji.tasks.segment import segment_batch
 from wenji.tasks.settings import EnrichConfig, FetchConfig, SegmentConfig
+from wenji.tasks.tables import BatchTables, to_tables
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SAMPLE_SITE = REPO_ROOT / "examples" / "site"

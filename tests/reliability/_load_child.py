@@ -16,7 +16,7 @@ import time
 from contextlib import nullcontext
 
 from wenji.tasks.db import holding
-from wenji.tasks.load import load_batch
+from wenji.tasks.store import load_batch
 
 
 def main(db_path: str, batches_file: str, order: str, pause: str = "0", hold: str = "") -> None:

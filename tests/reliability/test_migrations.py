@@ -8,9 +8,9 @@ from pathlib import Path
 from _corpus import batch_run_id, make_batch
 
 from wenji.tasks.db import migrate, open_db, sql_text
-from wenji.tasks.load import finish_run, load_batch, start_run
 from wenji.tasks.runstats import RunStats
 from wenji.tasks.settings import Settings
+from wenji.tasks.store import finish_run, load_batch, start_run
 
 V1_TABLES = ("runs", "pages", "documents", "paragraphs", "sentences", "keywords", "errors")
 SOURCES = ["https://www.reliability-demo.gov.cn/sitemap.xml"]

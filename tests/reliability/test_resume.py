@@ -15,9 +15,9 @@ from _corpus import TABLES, make_batch
 from _site import CountingSite
 
 from wenji.tasks.db import open_db
-from wenji.tasks.load import finish_run, load_batch, resume_point, start_run
 from wenji.tasks.runstats import RunStats
 from wenji.tasks.settings import Settings, load_settings, with_fetch
+from wenji.tasks.store import finish_run, load_batch, resume_point, start_run
 
 SOURCES = ["https://www.reliability-demo.gov.cn/sitemap.xml"]
 

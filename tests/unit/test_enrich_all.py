@@ -11,9 +11,10 @@ from enrich_fixtures import WENMING, XUNCHA, speech
 
 from wenji.tasks.db import migrate, open_db
 from wenji.tasks.enrich import STRUCTURE_ENRICHERS, enrich_all
-from wenji.tasks.load import load_batch, refresh_term_stats, to_tables
 from wenji.tasks.records import Page, content_hash
 from wenji.tasks.settings import EnrichConfig
+from wenji.tasks.store import load_batch, refresh_term_stats
+from wenji.tasks.tables import to_tables
 
 NEW_TABLES = ("entities", "terms", "outline", "placeholders", "fingerprints")
 

@@ -20,10 +20,11 @@ from wenji.tasks.enrich.new_terms import (
     top_new_terms,
     user_dict_text,
 )
-from wenji.tasks.load import load_batch, to_tables
 from wenji.tasks.records import ProcessedDoc
 from wenji.tasks.segment import get_segmenter, load_user_dict
 from wenji.tasks.settings import SegmentConfig
+from wenji.tasks.store import load_batch
+from wenji.tasks.tables import to_tables
 
 # Runs of tokens that are frequent here but no term: a fragment of a longer unit (严肃 / 追 / 责问 is always
 # followed by 责, 追 / 责问 / 责 always preceded by 严肃), a phrase around a term (这次 / 会议) and a

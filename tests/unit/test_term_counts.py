@@ -13,8 +13,9 @@ import pytest
 from enrich_fixtures import WENMING, XUNCHA, segmented, speech
 
 from wenji.tasks.db import migrate, open_db, sql_text
-from wenji.tasks.load import load_batch, refresh_term_stats, term_counts, to_tables
 from wenji.tasks.records import Doc, Page, ProcessedDoc, Sentence, content_hash
+from wenji.tasks.store import load_batch, refresh_term_stats
+from wenji.tasks.tables import term_counts, to_tables
 
 TEMPLATE = "20XX年，我们要创建全国文明城市！𠮷𠮷，XX同志在会上讲了三点意见。"
 

@@ -1,33 +1,26 @@
-"""Load: records become Arrow tables, and each batch goes into DuckDB in one transaction.
+"""Records become Arrow tables: one table per stored table, with the columns of its DDL in sql/schema/.
 
-`to_tables` is pure (it runs in the worker process at the end of a batch, so the flow process only
-moves columnar data); `load_batch` is the only writer, one short transaction per batch: either the whole
-batch is in the database or none of it is.
+Pure (no I/O): `to_tables` runs in the worker process at the end of a batch, so the flow process only
+moves columnar data, and the writer (wenji.tasks.store) inserts the tables as they are. The schemas below
+are the Arrow side of the DDL; tests/integration/test_table_schemas.py compares each with DESCRIBE.
 """
 
 from __future__ import annotations
 
 import itertools
-import json
 import zlib
 from collections import Counter
 from collections.abc import Collection, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import TypeVar
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from wenji.tasks.db import migrate, open_db, sql_text, transaction
-from wenji.tasks.decode import decode_html
 from wenji.tasks.enrich.placeholders import is_template
-from wenji.tasks.incremental import Stored
-from wenji.tasks.records import ErrorRecord, Page, ProcessedDoc, Sentence, page_id_for
-from wenji.tasks.runstats import RunStats
-from wenji.tasks.settings import Settings
+from wenji.tasks.records import ErrorRecord, Page, ProcessedDoc, Sentence
 
 # zlib level 6 halves Chinese HTML for ~20 MB/s per core; higher levels cost much more time for ~3% less.
 RAW_COMPRESSION_LEVEL = 6
@@ -191,6 +184,15 @@ SCHEMAS: dict[str, pa.Schema] = {
             ("run_id", _STR),
         ]
     ),
+    "duplicates": pa.schema(
+        [
+            ("group_id", _STR),
+            ("doc_id", _STR),
+            ("similarity_to_representative", pa.float64()),
+            ("is_representative", pa.bool_()),
+            ("run_id", _STR),
+        ]
+    ),
     "errors": pa.schema(
         [
             ("run_id", _STR),
@@ -203,7 +205,8 @@ SCHEMAS: dict[str, pa.Schema] = {
     ),
 }
 
-# Insertion order inside the transaction: parents before children.
+# A batch's tables, in insertion order inside its transaction: parents before children. (duplicates is
+# a corpus step's, written whole after the batches.)
 TABLE_ORDER = (
     "pages",
     "documents",
@@ -240,7 +243,7 @@ class BatchTables:
         return self.tables[name].num_rows
 
 
-def _table(name: str, run_id: str, columns: dict[str, list | pa.Array]) -> pa.Table:
+def table(name: str, run_id: str, columns: dict[str, list | pa.Array]) -> pa.Table:
     """A table from whole columns (one list or Arrow array per column, not one dict per row: a batch has
     ~50,000 sentence rows and 100,000 doc_terms rows); `run_id` fills its column."""
     run_ids = pa.repeat(pa.scalar(run_id, _STR), len(next(iter(columns.values()))))
@@ -327,11 +330,11 @@ def _enrichment_tables(run_id: str, doc_ids: pa.Array, docs: Sequence[ProcessedD
         "signature": [docs[i].signature for i in signed],
     }
     return {
-        "entities": _table("entities", run_id, entities),
-        "terms": _table("terms", run_id, term_rows),
-        "outline": _table("outline", run_id, outline),
-        "placeholders": _table("placeholders", run_id, placeholders),
-        "fingerprints": _table("fingerprints", run_id, fingerprints),
+        "entities": table("entities", run_id, entities),
+        "terms": table("terms", run_id, term_rows),
+        "outline": table("outline", run_id, outline),
+        "placeholders": table("placeholders", run_id, placeholders),
+        "fingerprints": table("fingerprints", run_id, fingerprints),
     }
 
 
@@ -363,7 +366,7 @@ def _doc_terms_table(
     x_words = pc.unique(counts.column("word").filter(tagged_x)).to_pylist()
     uncounted = pa.array([w for w in x_words if not is_counted_token(w, "x")], _STR)
     counts = counts.filter(pc.invert(pc.and_(tagged_x, pc.is_in(counts.column("word"), uncounted))))
-    return _table(
+    return table(
         "doc_terms",
         run_id,
         {
@@ -379,7 +382,7 @@ def _pages_table(run_id: str, pages: Sequence[Page], docs: Sequence[ProcessedDoc
     docs_per_page = Counter(pd.doc.page_id for pd in docs)
     titles = {pd.doc.page_id: pd.doc.meta.title for pd in docs}
     page_ids = [page.page_id for page in pages]
-    return _table(
+    return table(
         "pages",
         run_id,
         {
@@ -405,7 +408,7 @@ def _pages_table(run_id: str, pages: Sequence[Page], docs: Sequence[ProcessedDoc
 
 def _documents_table(run_id: str, doc_ids: pa.Array, docs: Sequence[ProcessedDoc]) -> pa.Table:
     texts = [pd.doc.text for pd in docs]
-    return _table(
+    return table(
         "documents",
         run_id,
         {
@@ -452,7 +455,7 @@ def _paragraphs_table(run_id: str, doc_ids: pa.Array, docs: Sequence[ProcessedDo
         starts.extend(itertools.accumulate((len(p) + 1 for p in pd.doc.paragraphs[:-1]), initial=0))
         paths.extend(pd.section_paths[:n])
         paths.extend([] for _ in range(n - len(pd.section_paths)))
-    return _table(
+    return table(
         "paragraphs",
         run_id,
         {
@@ -468,7 +471,7 @@ def _paragraphs_table(run_id: str, doc_ids: pa.Array, docs: Sequence[ProcessedDo
 
 def _sentences_table(run_id: str, doc_ids: pa.Array, docs: Sequence[ProcessedDoc]) -> pa.Table:
     ids, sentences = _with_doc_ids(doc_ids, [pd.sentences for pd in docs])
-    return _table(
+    return table(
         "sentences",
         run_id,
         {
@@ -492,7 +495,7 @@ def _keywords_table(run_id: str, doc_ids: pa.Array, docs: Sequence[ProcessedDoc]
         for k in pd.keywords:
             seen[k.method] += 1
             ranks.append(seen[k.method])
-    return _table(
+    return table(
         "keywords",
         run_id,
         {
@@ -532,147 +535,9 @@ def to_tables(
             "keywords": _keywords_table(run_id, doc_ids, docs),
             **_enrichment_tables(run_id, doc_ids, docs),
             "doc_terms": _doc_terms_table(run_id, doc_ids, sentences, [len(pd.sentences) for pd in docs]),
-            "errors": _table("errors", run_id, error_rows),
+            "errors": table("errors", run_id, error_rows),
         },
         page_ids=[page.page_id for page in pages],
         urls=list(dict.fromkeys([*(page.url for page in pages), *(err.url for err in errors)])),
         unchanged_urls=list(unchanged_urls),
     )
-
-
-def load_batch(db_path: str | Path, batch: BatchTables) -> None:
-    """Write one batch in one transaction: replace the batch's pages and their derived rows, insert the rest.
-
-    A crash (or kill) before COMMIT leaves the database as it was before this batch.
-    """
-    with open_db(db_path) as con:
-        con.register("batch_page_ids", pa.table({"page_id": pa.array(batch.page_ids, _STR)}))
-        con.register("batch_urls", pa.table({"url": pa.array(batch.urls, _STR)}))
-        con.register("batch_unchanged_urls", pa.table({"url": pa.array(batch.unchanged_urls, _STR)}))
-        for name in TABLE_ORDER:
-            con.register(f"batch_{name}", batch.tables[name])
-        with transaction(con):
-            if con.execute(sql_text("load/batch_has_stored_pages")).fetchone() == (True,):
-                con.execute(sql_text("load/replace_pages"))
-            con.execute(sql_text("load/replace_errors"))
-            for name in TABLE_ORDER:
-                # Table names come from the fixed TABLE_ORDER tuple, never from input.
-                con.execute(f"INSERT INTO {name} BY NAME SELECT * FROM batch_{name}")
-
-
-def stored_state(db_path: str | Path, urls: Sequence[str]) -> dict[str, Stored]:
-    """What is stored about `urls` (normalised), by URL, for the incremental decisions; URLs without a
-    stored page are left out. One query for the lot: the flow reads it one chunk of URLs at a time."""
-    by_id = {page_id_for(url): url for url in urls}
-    if not Path(db_path).exists():
-        return {}
-    with open_db(db_path) as con:
-        con.register("batch_page_ids", pa.table({"page_id": pa.array(list(by_id), _STR)}))
-        rows = con.execute(sql_text("load/stored_state")).fetchall()
-    return {
-        by_id[page_id]: Stored(fetched_at, content_hash, etag, last_modified)
-        for page_id, etag, last_modified, fetched_at, content_hash in rows
-    }
-
-
-def start_run(db_path: str | Path, run_id: str, sources: Sequence[str], settings: Settings) -> None:
-    """Migrate the schema if needed and record the run as `running`."""
-    started_at = datetime.now(UTC)
-    with open_db(db_path) as con:
-        migrate(con)
-        con.execute(
-            sql_text("load/start_run"),
-            [run_id, started_at, list(sources), json.dumps(asdict(settings), ensure_ascii=False)],
-        )
-
-
-def refresh_term_stats(db_path: str | Path, run_id: str) -> int:
-    """Recompute the corpus word counts (term_stats) from all stored doc_terms, in one transaction, after
-    a run's batches; returns its rows. Between batches and after a failed run it lags behind doc_terms."""
-    with open_db(db_path) as con:
-        con.execute("SET VARIABLE run_id = ?", [run_id])
-        with transaction(con):
-            con.execute(sql_text("load/term_stats"))
-        return con.execute("SELECT count(*) FROM term_stats").fetchone()[0]
-
-
-def finish_run(db_path: str | Path, run_id: str, stats: RunStats, status: str, seconds: float) -> None:
-    """Record the run's counts and its run_stats rows in one transaction; `done` only after every batch
-    committed."""
-    with open_db(db_path) as con:
-        con.register("batch_run_stats", stats.table(run_id))
-        with transaction(con):
-            con.execute(
-                sql_text("load/finish_run"),
-                [status, datetime.now(UTC), seconds, *asdict(stats.counts()).values(), run_id],
-            )
-            con.execute(sql_text("load/run_stats"))
-
-
-@dataclass(slots=True, frozen=True)
-class ResumePoint:
-    """What earlier runs over the same sources loaded before they were interrupted."""
-
-    run_ids: list[str]  # the unfinished runs since the last finished one, oldest first
-    started_at: datetime  # when the oldest of them started
-    loaded_urls: frozenset[str]
-
-
-def resume_point(db_path: str | Path, sources: Sequence[str], current_run: str = "") -> ResumePoint | None:
-    """None when the last run over `sources` finished (or there was none); else what to skip on resuming.
-
-    A run killed mid-way stays `running`, one stopped by an error is `failed`; every page their batches
-    committed carries their run_id. Knowingly misses pages the interrupted run found unchanged (their
-    rows keep the older run_id): a resumed run fetches those again.
-    """
-    if not Path(db_path).exists():
-        return None
-    with open_db(db_path, read_only=True) as con:
-        rows = con.execute(sql_text("load/resume_point"), [list(sources), current_run]).fetchall()
-    if not rows:
-        return None
-    return ResumePoint(
-        run_ids=list(dict.fromkeys(r[0] for r in rows)),
-        started_at=rows[0][1],
-        loaded_urls=frozenset(r[2] for r in rows if r[2] is not None),
-    )
-
-
-def stored_pages(
-    db_path: str | Path, after_page_id: str, limit: int, since: datetime | None = None
-) -> list[Page]:
-    """The next `limit` stored pages (in page_id order, after `after_page_id`), rebuilt from their raw bytes.
-
-    For reprocessing without network: the body is decoded again, so improved decoding rules apply too;
-    the fetch time, headers and content hash are kept. `since` keeps pages fetched at or after it.
-    """
-    with open_db(db_path) as con:
-        rows = con.execute(sql_text("load/stored_pages"), [after_page_id, since, since, limit]).fetchall()
-    pages = []
-    for url, final_url, status, content_type, raw, chash, fetched_at, etag, last_modified in rows:
-        body = zlib.decompress(raw)
-        decoded = decode_html(body, content_type)
-        pages.append(
-            Page(
-                url=url,
-                final_url=final_url,
-                status=status,
-                content_type=content_type,
-                body=body,
-                text=decoded.text,
-                encoding=decoded.encoding,
-                encoding_source=decoded.source,
-                bad_bytes=decoded.bad_bytes,
-                content_hash=chash,
-                fetched_at=fetched_at,
-                etag=etag,
-                last_modified=last_modified,
-            )
-        )
-    return pages
-
-
-def corpus_stale(db_path: str | Path, run_id: str) -> bool:
-    """Whether an unfinished run since the last finished one may have left the corpus-wide tables stale."""
-    with open_db(db_path) as con:
-        return bool(con.execute(sql_text("load/corpus_stale"), [run_id]).fetchone()[0])
