@@ -47,6 +47,11 @@ MAX_SITEMAP_BYTES = 50 * 1024 * 1024
 MAX_SITEMAP_DEPTH = 3
 # canonical / og:url live in <head>; 8 KB covers a head with a few inline scripts.
 CANONICAL_SCAN_BYTES = 8192
+_COMMENT_OR_SCRIPT = re.compile(
+    rb"<!--.*?(?:-->|$)|<script\b.*?(?:</script\s*>|$)", re.IGNORECASE | re.DOTALL
+)
+_LINK_OR_META = re.compile(rb"<(?:link|meta)\b[^>]*>", re.IGNORECASE)
+_NAMES_PAGE_URL = re.compile(rb"canonical|og:url", re.IGNORECASE)
 SAVED_PAGE_SUFFIXES = frozenset({".html", ".htm", ".shtml"})
 _SITEMAP_SUFFIXES = (".xml", ".xml.gz")
 _GZIP_MAGIC = b"\x1f\x8b"
@@ -340,8 +345,20 @@ def recovered_url(html_head: bytes) -> str | None:
     Catches pages saved from a browser or by wget, which keep their head. Knowingly misses relative
     canonical links (a saved file has no base URL to resolve them against) and URLs stated only in
     the body (a "本文链接:" line).
+
+    Only the <link> and <meta> tags that can name the URL are parsed, outside comments and scripts: when
+    they are ASCII (nearly always), their bytes read the same in every charset a page can be in, so the
+    head is decoded (charset detection, ~1 ms) only for the rare non-ASCII URL or a UTF-16 page.
     """
-    tree = LexborHTMLParser(decode_html(html_head, None).text)
+    if b"\0" not in html_head:
+        outside = _COMMENT_OR_SCRIPT.sub(b" ", html_head)
+        tags = b"".join(tag for tag in _LINK_OR_META.findall(outside) if _NAMES_PAGE_URL.search(tag))
+        if not tags:
+            return None
+        text = tags.decode("ascii") if tags.isascii() else decode_html(html_head, None).text
+    else:
+        text = decode_html(html_head, None).text
+    tree = LexborHTMLParser(text)
     for node in tree.css('link[rel="canonical" i], meta[property="og:url" i]'):
         value = (node.attributes.get("href") or node.attributes.get("content") or "").strip()
         if _is_http(value):

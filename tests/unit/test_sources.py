@@ -12,7 +12,14 @@ import pytest
 
 from wenji.tasks.settings import FetchConfig
 from wenji.tasks.site_server import Route, serve
-from wenji.tasks.sources import MAX_SITEMAP_BYTES, lastmod_bound, parse_sitemap, resolve_sources
+from wenji.tasks.sources import (
+    CANONICAL_SCAN_BYTES,
+    MAX_SITEMAP_BYTES,
+    lastmod_bound,
+    parse_sitemap,
+    recovered_url,
+    resolve_sources,
+)
 
 # The sitemaps here are served from 127.0.0.1 and list www.fanwen.cn pages, as stored copies of real ones
 # would; the scope rule (tests/reliability/test_sitemap_scope.py) is off so that nothing asks fanwen.cn.
@@ -213,6 +220,29 @@ def test_folder_of_saved_pages(tmp_path: Path) -> None:
         ((tmp_path / "z.shtml").resolve().as_uri(), "z.shtml"),
     ]
     assert result.counters["duplicates"] == 1  # copy.htm names the same page
+
+
+@pytest.mark.parametrize(
+    ("head", "url"),
+    [
+        # Only the tags themselves count: not a commented-out or script-built one.
+        ('<!-- <link rel="canonical" href="https://old.fanwen.cn/1.html"> -->', None),
+        ('<script>document.write(\'<link rel="canonical" href="https://x.cn/1.html">\')</script>', None),
+        (
+            '<!-- 旧版 --><LINK REL="Canonical" HREF="https://www.fanwen.cn/jianghua/7.html">',
+            "https://www.fanwen.cn/jianghua/7.html",
+        ),
+        ('<meta property="og:url" content="https://www.gov.cn/讲话.html">', "https://www.gov.cn/讲话.html"),
+        ('<meta name="description" content="同志们：今天召开全市文明城市创建工作会议">', None),
+    ],
+)
+def test_recovered_url_reads_the_tags_that_name_the_page(head: str, url: str | None) -> None:
+    assert recovered_url(saved_page(head)[:CANONICAL_SCAN_BYTES]) == url
+
+
+def test_recovered_url_of_a_utf16_page() -> None:
+    page = '<html><head><link rel="canonical" href="https://www.gov.cn/1.htm"></head><body>讲话</body></html>'
+    assert recovered_url(page.encode("utf-16")) == "https://www.gov.cn/1.htm"
 
 
 def test_single_saved_page_and_local_sitemap(tmp_path: Path) -> None:
