@@ -18,6 +18,7 @@ from pathlib import Path
 import httpx
 import pytest
 from _prefect_server import BIN, free_port, prefect_server, stop
+from db_checks import table_counts
 
 from wenji.flows.cli import (
     EXIT_DATABASE,
@@ -62,17 +63,6 @@ def assert_no_traceback(done: subprocess.CompletedProcess[str]) -> None:
     assert "Traceback" not in done.stdout + done.stderr, done.stdout[-3000:] + done.stderr[-3000:]
 
 
-def _table_counts(db: Path) -> dict[str, int]:
-    with open_db(db, read_only=True) as con:
-        tables = [
-            r[0]
-            for r in con.execute(
-                "SELECT table_name FROM information_schema.tables WHERE table_type = 'BASE TABLE' ORDER BY 1"
-            ).fetchall()
-        ]
-        return {t: con.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0] for t in tables}
-
-
 # --- 1. the demo run twice --------------------------------------------------------------------------
 
 
@@ -80,10 +70,10 @@ def test_demo_twice_changes_no_row_count_but_the_runs(tmp_path: Path) -> None:
     env, db = _env(tmp_path / "prefect"), tmp_path / "demo.duckdb"
     first, _ = wenji(["demo", "--db", str(db)], env)
     assert first.returncode == 0, first.stdout[-2000:] + first.stderr[-2000:]
-    after_first = _table_counts(db)
+    after_first = table_counts(db)
     second, _ = wenji(["demo", "--db", str(db)], env)
     assert second.returncode == 0, second.stdout[-2000:] + second.stderr[-2000:]
-    after_second = _table_counts(db)
+    after_second = table_counts(db)
     assert_no_traceback(second)
     assert after_first["pages"] == 25 and after_first["documents"] == 17
     assert after_second.pop("runs") == after_first.pop("runs") + 1

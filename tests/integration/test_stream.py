@@ -31,6 +31,7 @@ from urllib.parse import urlsplit
 
 import duckdb
 import pytest
+from db_checks import TABLES_PER_RUN, assert_run_stats_agree, table_counts
 
 from wenji.tasks.db import open_db
 from wenji.tasks.settings import FetchConfig, Settings, load_settings, with_fetch
@@ -44,7 +45,6 @@ SPEECH = (
     "同志们：今天我们召开全市文明城市创建工作推进会，主要任务是总结前一阶段工作，分析存在的问题，"
     "部署下一阶段任务。各级各部门要提高政治站位，压实工作责任，确保各项任务落到实处。"
 )
-RUN_STATS_STAGES = {"resolve", "fetch", "extract", "segment", "enrich", "load"}
 
 
 def article(n: int, where: str) -> bytes:
@@ -299,24 +299,6 @@ def test_a_host_that_dies_mid_crawl_is_given_up(prefect_api: str, tmp_path: Path
 
 # --- c. two runs started together on one file -----------------------------------------------------
 
-TABLES_PER_RUN = {"runs", "run_stats"}  # one row (or one set of rows) per run: not compared
-
-
-def _counts(db_path: Path) -> dict[str, int]:
-    con = duckdb.connect(str(db_path), read_only=True)
-    try:
-        tables = [
-            t
-            for (t,) in con.execute(
-                "SELECT table_name FROM information_schema.tables WHERE table_type = 'BASE TABLE' "
-                "AND table_schema = 'main' ORDER BY table_name"
-            ).fetchall()
-            if t not in TABLES_PER_RUN
-        ]
-        return {t: con.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0] for t in tables}
-    finally:
-        con.close()
-
 
 def test_two_runs_on_one_file_do_the_work_once(prefect_api: str, tmp_path: Path) -> None:
     from wenji.flows.etl import run_etl
@@ -363,7 +345,7 @@ def test_two_runs_on_one_file_do_the_work_once(prefect_api: str, tmp_path: Path)
     for code, out in outputs:
         if code != 0:
             assert worker_id in out, f"the run that gave up does not name {worker_id}: {out[-2000:]}"
-    assert _counts(shared_db) == _counts(reference_db)
+    assert table_counts(shared_db, TABLES_PER_RUN) == table_counts(reference_db, TABLES_PER_RUN)
 
 
 # --- d. run_stats agrees with errors and documents ------------------------------------------------
@@ -387,26 +369,6 @@ def test_run_stats_count_what_the_tables_hold(prefect_api: str, tmp_path: Path) 
         summary = run_etl([f"{base}/{name}" for name in names], loopback_settings(db_path))
     assert summary.status == "done"
 
-    con = duckdb.connect(str(db_path), read_only=True)
-    try:
-        run_id = summary.run_id
-        errors = dict(
-            con.execute(
-                "SELECT kind, count(*) FROM errors WHERE run_id = ? GROUP BY kind", [run_id]
-            ).fetchall()
-        )
-        documents = con.execute("SELECT count(*) FROM documents WHERE run_id = ?", [run_id]).fetchone()[0]
-        stats = con.execute("SELECT stage, name, value FROM run_stats WHERE run_id = ?", [run_id]).fetchall()
-    finally:
-        con.close()
+    errors = assert_run_stats_agree(db_path, summary.run_id)
     assert len(errors) >= 3, errors  # 404, not HTML, empty (and extract_empty): the test means something
-    assert documents >= 6
-    assert stats, "no run_stats rows for the run"
-    assert {stage for stage, _, _ in stats} <= RUN_STATS_STAGES, sorted({s for s, _, _ in stats})
-    by_name: dict[str, list[int]] = {}
-    for _, name, value in stats:
-        by_name.setdefault(name, []).append(int(value))
-    for kind, count in errors.items():
-        assert count in by_name.get(kind, []), f"errors has {count} × {kind}; run_stats: {by_name.get(kind)}"
-    load_documents = [int(v) for stage, name, v in stats if stage == "load" and name == "documents"]
-    assert load_documents == [documents], f"run_stats load/documents {load_documents}, documents {documents}"
+    assert table_counts(db_path)["documents"] >= 6

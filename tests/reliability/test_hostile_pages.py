@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from db_checks import assert_run_stats_agree
 
 from wenji.tasks.db import open_db
 from wenji.tasks.settings import load_settings, with_fetch
@@ -96,3 +97,5 @@ def test_every_hostile_page_is_loaded_or_explained(prefect_api: str, tmp_path: P
         assert outcome[name] == "document", (name, outcome[name])
     assert SPEECH in texts[f"{base}/deep.html"]
     assert "\x00" not in "".join(texts.values()) and "\udc80" not in "".join(texts.values())
+    # The run's counters hold each error kind with its count, and the documents it loaded.
+    assert len(assert_run_stats_agree(db_path, summary.run_id)) >= 4
