@@ -24,6 +24,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Protocol
 
+import numpy as np
+
 from wenji.tasks.records import Doc, Sentence, StepResult
 from wenji.tasks.settings import SegmentConfig
 
@@ -272,12 +274,8 @@ _CJK_WORD_RE = re.compile(r"[\u4e00-\u9fff]+")
 
 
 def is_dictionary_word(word: str) -> bool:
-    """Whether `word` is in jieba's dictionary or ours: what the HMM did not invent.
-
-    Two lookups instead of one set of both: the union would hold another 350,000-word table in each
-    worker (16 MB) beside `bare_frequencies`, which `bare_dag_cut` needs anyway.
-    """
-    return word in bare_frequencies() or word in official_words()
+    """Whether `word` is in jieba's dictionary or ours: what the HMM did not invent."""
+    return word in bare_dictionary() or word in official_words()
 
 
 @functools.cache
@@ -285,15 +283,44 @@ def official_words() -> frozenset[str]:
     return frozenset(w for w, _, _ in load_user_dict(OFFICIAL_DICT))
 
 
+class BareDictionary:
+    """jieba's own dictionary (dict.txt) without our entries: which words it holds, at what frequency.
+
+    Kept as two sorted arrays, each word's `hash()` and its frequency (5.6 MB), not as a dict of 350,000
+    strings (36 MB in every worker, for a repair that looks up a few spans per sentence). The hashes are
+    this process's, 64 bits: two dictionary words or a word and a looked-up span sharing one is a chance
+    of about 1 in 10^8 over a whole run's lookups. Like a dict, a word listed twice keeps its last line.
+    """
+
+    def __init__(self, path: Path) -> None:
+        def column(pick: int) -> Iterator[int]:
+            with path.open(encoding="utf-8") as fh:
+                for line in fh:
+                    parts = line.split(" ", 2)
+                    yield hash(parts[0]) if pick == 0 else int(parts[1])
+
+        hashes = np.fromiter(column(0), np.int64)
+        order = np.argsort(hashes, kind="stable")  # a word's lines stay in file order: keep the last
+        hashes, freqs = hashes[order], np.fromiter(column(1), np.int64)[order]
+        last = np.append(hashes[1:] != hashes[:-1], True)
+        self._hashes, self._freqs = hashes[last], freqs[last]
+        self.log_total = math.log(int(self._freqs.sum()))
+
+    def frequencies(self, words: list[str]) -> list[int]:
+        """Each word's frequency, 0 for a word the dictionary does not hold."""
+        wanted = np.fromiter(map(hash, words), np.int64, len(words))
+        at = np.minimum(np.searchsorted(self._hashes, wanted), len(self._hashes) - 1)
+        return np.where(self._hashes[at] == wanted, self._freqs[at], 0).tolist()
+
+    def __contains__(self, word: str) -> bool:
+        wanted = hash(word)
+        at = int(np.searchsorted(self._hashes, wanted))
+        return at < len(self._hashes) and int(self._hashes[at]) == wanted
+
+
 @functools.cache
-def bare_frequencies() -> dict[str, int]:
-    """jieba's own dictionary, word → frequency, without our entries."""
-    freqs: dict[str, int] = {}
-    with jieba_data_path("dict.txt").open(encoding="utf-8") as fh:
-        for line in fh:
-            word, freq, _ = line.split(" ", 2)
-            freqs[word] = int(freq)
-    return freqs
+def bare_dictionary() -> BareDictionary:
+    return BareDictionary(jieba_data_path("dict.txt"))
 
 
 def bare_dag_cut(span: str) -> list[str]:
@@ -302,29 +329,23 @@ def bare_dag_cut(span: str) -> list[str]:
     The same maximum of the summed log frequencies that jieba's `calc` finds, with unknown single
     characters at frequency 1; spans here are an entry and one neighbour, a dozen characters at most.
     """
-    freqs = bare_frequencies()
-    log_total = math.log(_bare_total())
+    bare = bare_dictionary()
     n = len(span)
+    pieces = [(i, j) for i in range(n) for j in range(i + 1, n + 1)]
+    freq = dict(zip(pieces, bare.frequencies([span[i:j] for i, j in pieces]), strict=True))
     best: list[tuple[float, int]] = [(0.0, n)] * (n + 1)
     for i in range(n - 1, -1, -1):
-        options = []
-        for j in range(i + 1, n + 1):
-            piece = span[i:j]
-            freq = freqs.get(piece)
-            if freq or j == i + 1:
-                options.append((math.log(freq or 1) - log_total + best[j][0], j))
-        best[i] = max(options)
+        best[i] = max(
+            (math.log(freq[i, j] or 1) - bare.log_total + best[j][0], j)
+            for j in range(i + 1, n + 1)
+            if freq[i, j] or j == i + 1
+        )
     out, i = [], 0
     while i < n:
         j = best[i][1]
         out.append(span[i:j])
         i = j
     return out
-
-
-@functools.cache
-def _bare_total() -> int:
-    return sum(bare_frequencies().values())
 
 
 def jieba_data_path(name: str) -> Path:
