@@ -81,6 +81,33 @@ def test_migrate_is_idempotent_and_records_versions(db_path: Path) -> None:
     assert versions[0] == (1, "001_initial.sql")
 
 
+# In a process of its own, as `wenji run` is: DuckDB's default depends on what stdout is (pytest's capture
+# turns it off).
+PROGRESS_BAR_SETTINGS = """
+import sys
+import duckdb
+from wenji.tasks.db import holding, open_db
+setting = "SELECT current_setting('enable_progress_bar')"
+with duckdb.connect() as bare:
+    print("bare", bare.execute(setting).fetchone()[0])
+with open_db(sys.argv[1]) as con:
+    print("writer", con.execute(setting).fetchone()[0])
+with holding(sys.argv[1]), open_db(sys.argv[1]) as cur:
+    print("held", cur.execute(setting).fetchone()[0])
+"""
+
+
+def test_a_writer_draws_no_progress_bar(db_path: Path) -> None:
+    """DuckDB prints a progress bar for queries past 2 s even without a terminal; a run's slow corpus
+    steps must not put one into its log, through a connection of its own or the held writer's cursor."""
+    done = subprocess.run(
+        [sys.executable, "-c", PROGRESS_BAR_SETTINGS, str(db_path)], capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    # bare: what DuckDB does on its own, so the test means something.
+    assert done.stdout.split() == ["bare", "True", "writer", "False", "held", "False"]
+
+
 def test_migrate_refuses_an_applied_file_that_changed(db_path: Path) -> None:
     with dbmod.open_db(db_path) as con:
         dbmod.migrate(con)
