@@ -17,6 +17,7 @@ fetching, for when the cleaning rules improve.
 from __future__ import annotations
 
 import gc
+import os
 import time
 import uuid
 from collections import Counter
@@ -30,9 +31,10 @@ from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.assets import materialize
 from prefect.cache_policies import NO_CACHE
-from prefect.futures import PrefectFuture
+from prefect.futures import PrefectFuture, wait
 from prefect.task_runners import ProcessPoolTaskRunner, TaskRunner
 from prefect.tasks import MaterializingTask
+from prefect.utilities.annotations import quote
 
 from wenji.flows.assets import table_asset
 from wenji.flows.runtime import name_process
@@ -276,30 +278,49 @@ def stored_work(run: Run, since: datetime | None) -> Iterator[WorkBatch | None]:
 
 
 def _submit(runner: TaskRunner, run: Run, batch: WorkBatch) -> PrefectFuture[TransformResult]:
+    # quote: Prefect would otherwise walk every page, error and setting, on both sides, looking for
+    # futures to wait on; a batch holds none.
     parameters = {
         "run_id": run.run_id,
-        "pages": batch.pages,
-        "prior_errors": batch.errors,
-        "unchanged_urls": batch.unchanged_urls,
-        "settings": run.settings,
+        "pages": quote(batch.pages),
+        "prior_errors": quote(batch.errors),
+        "unchanged_urls": quote(batch.unchanged_urls),
+        "settings": quote(run.settings),
         "batch_no": batch.batch_no,
     }
     return runner.submit(transform, parameters)
 
 
-def transformed(run: Run, work: Iterator[WorkBatch | None]) -> Iterator[Done[TransformResult]]:
+@task(name="start-worker", cache_policy=NO_CACHE)
+def start_worker() -> int:
+    """Nothing but a worker process started and warmed up (see `transformed`); its pid."""
+    return os.getpid()
+
+
+def transformed(run: Run, work: Iterator[WorkBatch | None], warm: bool) -> Iterator[Done[TransformResult]]:
     """Each batch transformed by one task on the run's task runner, up to `workers + QUEUED_BATCHES` at a
     time, handed on in order as they finish. A batch with no pages to transform is never submitted, so
     an unchanged re-run starts no worker process at all.
+
+    With `warm`, when batches are sure to come, the local pool's workers start at once rather than at
+    their first batch (concurrent.futures spawns a process per submit): their start (Python, Prefect,
+    the segmenter and the enrichment tables: ~3 s) then overlaps the fetch process's start and the first
+    batch's pages instead of holding up the first batches.
 
     The runner is built here from the run's settings, not taken from the flow: a run that a `prefect
     worker` or `wenji serve` starts from a deployment loads the flow from its entrypoint with the
     decorator's options and reads its config file only once it runs, so the config's `workers` and
     `dask_address` could not reach a runner chosen before."""
     with task_runner_for(run.settings) as runner:
+        started = (
+            [runner.submit(start_worker, {}) for _ in range(run.settings.workers)]
+            if warm and isinstance(runner, ProcessPoolTaskRunner)
+            else []
+        )
         yield from in_flight_window(
             work, partial(_submit, runner, run), run.settings.workers + QUEUED_BATCHES
         )
+        wait(started)
 
 
 def tables_of(run: Run, done: Done[TransformResult]) -> BatchTables:
@@ -323,7 +344,7 @@ def load(run: Run, done: Done[TransformResult]) -> None:
     """Write one batch in one transaction, and count what it wrote."""
     batch = tables_of(run, done)
     with run.stats.timed("load"):
-        load_task(run.db)(run.db, batch, done.batch.batch_no)
+        load_task(run.db)(run.db, quote(batch), done.batch.batch_no)
     run.stats.add_loaded(batch.tables, len(batch.unchanged_urls))
     get_run_logger().info(
         "batch %d loaded: %d pages, %d unchanged, %d documents, %d errors (%.1f s)",
@@ -436,7 +457,7 @@ def etl(
         run.stats.add("resolve", {**resolved.counters, "urls": len(resolved.items)})
         plan = plan_fetches(run, resolved.items, todo)
         with FetchStream(plan.jobs, settings.fetch, settings.batch_size, settings.batch_wait) as stream:
-            for done in transformed(run, fetched_work(run, resolved, stream)):
+            for done in transformed(run, fetched_work(run, resolved, stream), plan.has_new_pages()):
                 load(run, done)
         corpus_steps(run)
     return run.summary()
@@ -458,7 +479,7 @@ def reprocess(
     settings = _settings_for(settings, config, db_path, batch_size)
     label = "stored pages" + (f" fetched since {since.isoformat()}" if since else "")
     with recorded_run([f"reprocess: {label}"], settings) as run:
-        for done in transformed(run, stored_work(run, since)):
+        for done in transformed(run, stored_work(run, since), warm=True):
             load(run, done)
         corpus_steps(run)
     return run.summary()

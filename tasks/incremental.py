@@ -64,6 +64,10 @@ class Plan:
         self.left_alone += other.left_alone
         self.resumed += other.resumed
 
+    def has_new_pages(self) -> bool:
+        """Whether a job is for a URL with nothing stored: its page will surely need a worker."""
+        return any(job.validators is None and job.stored_hash is None for job in self.jobs)
+
 
 def unchanged_by_lastmod(item: SourceItem, stored: Stored | None) -> bool:
     """True when the sitemap's <lastmod> says the page last changed before our stored copy was fetched:
