@@ -61,3 +61,10 @@ def test_same_bytes_or_a_304_is_unchanged_and_new_bytes_are_not() -> None:
     assert not is_unchanged(page, "another hash")
     assert not is_unchanged(page, None)  # never stored
     assert is_unchanged(_page("https://a.cn/1", b"", status=304), None)
+
+
+def test_a_plan_has_new_pages_only_when_a_url_has_nothing_stored() -> None:
+    stored_item, new_item = SourceItem("https://a.cn/1"), SourceItem("https://a.cn/2")
+    stored = {stored_item.url: Stored(FETCHED, "h", etag='"v1"')}
+    assert not plan_fetches([stored_item], stored, trust_lastmod=True).has_new_pages()
+    assert plan_fetches([stored_item, new_item], stored, trust_lastmod=True).has_new_pages()
