@@ -22,6 +22,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Literal
 
+import numpy as np
 from charset_normalizer import from_bytes
 from charset_normalizer.utils import is_multi_byte_encoding
 
@@ -50,6 +51,7 @@ MIN_NON_ASCII_FOR_UTF8_OVERRIDE = 8
 MIN_COMMON_HANZI_SHARE = 0.8
 # Ideographs sampled for that score; enough for a stable share, cheap on multi-megabyte pages.
 HANZI_SAMPLE = 2000
+_NOT_IDEOGRAPH = re.compile("[^\u4e00-\u9fff]+")
 
 # `chinese_before_single_byte`: a GB18030/Big5 reading beats a detector's single-byte guess when at least this
 # share of its non-ASCII characters are common Chinese (GB2312 level 1, Big5 常用字, CJK punctuation) ...
@@ -172,20 +174,19 @@ def _common_char_share(text: str, codec: str) -> float:
     Big5 read as GB18030, random bytes read as either. "Common" is GB2312 for gb18030 and the Big5
     frequent-character block (0xA440-0xC67E) for big5. Knowingly misses traditional-script text in
     GBK, which scores low; such pages need a declaration, which is then trusted without this check.
+
+    The sample is encoded at once, not character by character (the loop was ~70% of detecting a page):
+    every ideograph either codec has is two bytes in it, and `errors="ignore"` drops the others.
     """
-    common = total = 0
-    for ch in text:
-        if not "\u4e00" <= ch <= "\u9fff":
-            continue
-        total += 1
-        if codec == "big5hkscs":
-            code = ch.encode("big5", errors="ignore")
-            common += len(code) == 2 and 0xA440 <= int.from_bytes(code, "big") <= 0xC67E
-        else:
-            common += len(ch.encode("gb2312", errors="ignore")) == 2
-        if total >= HANZI_SAMPLE:
-            break
-    return common / total if total else 0.0
+    sample = _NOT_IDEOGRAPH.sub("", text)[:HANZI_SAMPLE]
+    if not sample:
+        return 0.0
+    if codec == "big5hkscs":
+        codes = np.frombuffer(sample.encode("big5", errors="ignore"), dtype=">u2")
+        common = int(np.count_nonzero((codes >= 0xA440) & (codes <= 0xC67E)))
+    else:
+        common = len(sample.encode("gb2312", errors="ignore")) // 2
+    return common / len(sample)
 
 
 def _detect(body: bytes) -> str | None:
