@@ -278,33 +278,33 @@ def _valid(words: list[str], tags: list[str], s: int, h: int, kind: str) -> bool
     return not (nxt < len(words) and words[nxt] in NOT_AFTER)
 
 
-def org_names(words: list[str], tags: list[str]) -> Iterator[tuple[int, str]]:
+# One code per token for `org_names`' scan (`head_code`): a head token, a sentence separator (an empty
+# token) or any other token. The caller keeps them in a string, so the scan visits the heads only.
+HEAD_CODE, SEPARATOR_CODE, OTHER_CODE = "h", "|", "."
+
+
+def head_code(word: str, pos: str) -> str:
+    if not word:
+        return SEPARATOR_CODE
+    return HEAD_CODE if head_info(word, pos) is not None else OTHER_CODE
+
+
+def org_names(words: list[str], tags: list[str], codes: str) -> Iterator[tuple[int, str]]:
     """(index of the name's first token, name) for every organisation named in a document's tokens
-    (sentences separated by an empty token), right to left: a head inside a longer name (国务院 in
-    国务院办公厅) is part of that name, not a name of its own."""
-    infos = [head_info(w, t) if w else None for w, t in zip(words, tags, strict=True)]
-    starts: list[int] = []  # index of the first token of each token's sentence
-    first = 0
-    for k, w in enumerate(words):
-        starts.append(first)
-        if not w:
-            first = k + 1
+    (sentences separated by an empty token; `codes`: each token's `head_code`), right to left: a head
+    inside a longer name (国务院 in 国务院办公厅) is part of that name, not a name of its own."""
     found: list[tuple[int, str]] = []
-    h = len(words) - 1
+    h = codes.rfind(HEAD_CODE)
     while h >= 0:
-        info = infos[h]
-        if info is None:
-            h -= 1
-            continue
-        cut, kind = info
-        s = _name_start(words, tags, h, starts[h])
+        cut, kind = head_info(words[h], tags[h])  # a head token: never None
+        s = _name_start(words, tags, h, codes.rfind(SEPARATOR_CODE, 0, h) + 1)
         if _valid(words, tags, s, h, kind):
             name = "".join(words[s:h]) + (words[h][:-cut] if cut else words[h])
             name = _DEICTIC_RE.sub("", name)
             if 2 <= len(name) <= MAX_NAME_CHARS and name not in SLOGANS:
                 found.append((s, name))
-            h = s - 1
+            h = codes.rfind(HEAD_CODE, 0, s)
         else:
-            h -= 1
+            h = codes.rfind(HEAD_CODE, 0, h)
     found.reverse()
     yield from found
