@@ -17,15 +17,18 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from multiprocessing.process import BaseProcess
 from types import TracebackType
-from typing import Generic, TypeVar
-
-from prefect.futures import PrefectFuture, PrefectWrappedFuture
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 from wenji.flows.runtime import name_process
 from wenji.tasks.crawler import FetchedBatch, crawl_into
 from wenji.tasks.incremental import FetchJob
 from wenji.tasks.records import ErrorRecord, Page
 from wenji.tasks.settings import FetchConfig
+
+# Prefect only where the flow process uses it: the fetch process imports this module for its entry point
+# and needs none of Prefect, whose import took it 1.2 CPU s before its first request.
+if TYPE_CHECKING:
+    from prefect.futures import PrefectFuture
 
 # Fetched batches waiting for the flow at most. With the batch being filled and the pages in flight,
 # the fetch process holds at most about (LOOKAHEAD_BATCHES + 2) × batch_size pages.
@@ -132,6 +135,8 @@ class Done(Generic[R]):
 
 def _finished(future: PrefectFuture[R]) -> bool:
     """Without asking the Prefect server: `future.state` reads the task run over the API each time."""
+    from prefect.futures import PrefectWrappedFuture  # see TYPE_CHECKING above
+
     if isinstance(future, PrefectWrappedFuture):
         return future.wrapped_future.done()
     return future.state.is_final()

@@ -10,6 +10,8 @@ import random
 import signal
 import socket
 import struct
+import subprocess
+import sys
 import threading
 import time
 import zlib
@@ -508,3 +510,11 @@ def test_the_fetch_process_streams_decoded_pages_and_a_dead_one_is_reported(site
         for _ in stream.batches():
             pass
     assert multiprocessing.active_children() == []
+
+
+def test_the_fetch_process_entry_point_imports_no_prefect() -> None:
+    # The fetch process imports wenji.flows.streaming for its entry point: Prefect's import would delay
+    # its first request by over a second.
+    probe = "import sys, wenji.flows.streaming; print('prefect' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
