@@ -29,8 +29,11 @@ MIN_QUOTED_CJK_SHARE = 0.75
 _CLAUSE_PUNCT_RE = re.compile(r"[，。！？；：,.!?;:\s]")
 _QUOTED_RE = re.compile(r"“([^“”\n]+)”|「([^「」\n]+)」|『([^『』\n]+)』")
 
-# Two or more groups of a numeral and one or two other characters: 三洗/六见/一红旗, 十纵/十横.
-_GROUPS_RE = re.compile(f"(?:[{_NUMERALS}]{_NON_NUMERAL_CJK}{{1,2}}){{2,}}")
+# Two or more groups of a numeral and one or two other characters: 三洗/六见/一红旗, 十纵/十横. Written as
+# one group and then more, not (?:group){2,}: a pattern that starts with a character class lets `re` skip
+# to the next numeral, instead of trying the repeat at every character (4x faster on our pages).
+_GROUP = f"[{_NUMERALS}]{_NON_NUMERAL_CJK}{{1,2}}"
+_GROUPS_RE = re.compile(f"{_GROUP}(?:{_GROUP})+")
 # “N个N” slogans (五个三, 三个一): the counted thing is itself a number.
 _COUNT_OF_NUMBER_RE = re.compile(f"[{_NUMERALS}]个[{_NUMERALS}]")
 # “N个X” slogans (四个意识, 两个维护) are recognised only as one dictionary token: the segmenter holds the
