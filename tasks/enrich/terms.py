@@ -11,6 +11,7 @@ quoted); its count is the number of distinct places it was found.
 from __future__ import annotations
 
 import bisect
+import itertools
 import re
 from collections.abc import Iterator
 
@@ -89,16 +90,22 @@ class _Joined:
         """Offsets in `text` where the tokens of sentence k start or end (whitespace is no token)."""
         if k not in self._bounds:
             s, pos = self.sentences[k], self.starts[k]
-            bounds = [pos]
-            for word in s.words:
-                pos = self.text.find(word, pos)
-                if pos < 0:  # words and text disagree (should not happen): no alignment is known
-                    bounds = []
-                    break
-                pos += len(word)
-                bounds.append(pos)
-            self._bounds[k] = bounds
+            if "".join(s.words) == s.text:  # nearly every sentence: no whitespace, the words cut the text
+                self._bounds[k] = list(itertools.accumulate(map(len, s.words), initial=pos))
+            else:
+                self._bounds[k] = self._found_bounds(s.words, pos)
         return self._bounds[k]
+
+    def _found_bounds(self, words: list[str], pos: int) -> list[int]:
+        """Token bounds found word by word from `pos`, skipping what lies between tokens."""
+        bounds = [pos]
+        for word in words:
+            pos = self.text.find(word, pos)
+            if pos < 0:  # words and text disagree (should not happen): no alignment is known
+                return []
+            pos += len(word)
+            bounds.append(pos)
+        return bounds
 
 
 def is_quoted_formulation(phrase: str) -> bool:
