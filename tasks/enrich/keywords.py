@@ -13,11 +13,10 @@ single characters or template placeholders such as X, XX, 20XX.
 from __future__ import annotations
 
 import functools
-import heapq
 import itertools
 import re
 import statistics
-from collections import Counter
+from collections.abc import Callable
 
 import numpy as np
 
@@ -85,58 +84,98 @@ def is_placeholder(word: str) -> bool:
     return PLACEHOLDER_RE.fullmatch(word) is not None
 
 
-# Distinct (word, tag) pairs whose candidate test is remembered per process; a large corpus has a few
-# hundred thousand, and the test is the per-document hot spot without the memo.
-CANDIDATE_CACHE_SIZE = 1 << 19
-
-
-@functools.lru_cache(maxsize=CANDIDATE_CACHE_SIZE)
 def is_keyword_candidate(word: str, pos: str) -> bool:
     """Whether a token may be a keyword at all: a content word of two or more characters.
 
-    Drops stopwords, function-word tags (`NON_CONTENT_POS`), punctuation and numbers (no letter or
-    Chinese character), placeholders. Misses: numbers written in Chinese that the engine tagged as
-    a noun; content words listed as stopwords in speeches (工作, 问题), dropped on purpose.
+    Drops function-word tags (`NON_CONTENT_POS`) and the words `is_candidate_word` refuses. Misses:
+    numbers written in Chinese that the engine tagged as a noun; content words listed as stopwords in
+    speeches (工作, 问题), dropped on purpose.
     """
+    return pos not in NON_CONTENT_POS and is_candidate_word(word)
+
+
+def is_candidate_word(word: str) -> bool:
+    """The word's half of `is_keyword_candidate`: two or more characters, not a stopword, some letter or
+    Chinese character (not punctuation or a number), not a placeholder."""
     return (
         len(word) >= MIN_KEYWORD_CHARS
-        and pos not in NON_CONTENT_POS
         and word not in stopwords()
         and any(ch.isalpha() for ch in word)
         and not is_placeholder(word)
     )
 
 
-Token = tuple[str, str]
+# Distinct words given an id per process before the ids start over; a large corpus has a few hundred
+# thousand.
+VOCABULARY_SIZE = 1 << 19
 
 
-class _CandidateIdf(dict[Token, float]):
-    """(word, tag) -> the word's IDF when the token is a keyword candidate, else 0.0 (every IDF is > 0).
+class _Ids(dict[str, int]):
+    """word or tag -> a small integer, given on first sight; looked up through `map(ids.__getitem__, ...)`,
+    which stays in C for known keys. `value` holds, per id, what `judge` says of the key (a float)."""
 
-    Filled on first sight, so that a known token costs one dict lookup instead of a Python call and a
-    probe of the 270,000-word IDF table.
-    """
+    def __init__(self, judge: Callable[[str], float]) -> None:
+        super().__init__()
+        self.judge = judge
+        self.keys: list[str] = []
+        self.value = np.zeros(1024)
 
-    def __missing__(self, token: Token) -> float:
-        idf, median = idf_table()
-        value = idf.get(token[0], median) if is_keyword_candidate(*token) else 0.0
-        if len(self) < CANDIDATE_CACHE_SIZE:
-            self[token] = value
-        return value
+    def __missing__(self, key: str) -> int:
+        i = len(self.keys)
+        if i == len(self.value):
+            self.value = np.concatenate((self.value, np.zeros(i)))
+        self.value[i] = self.judge(key)
+        self.keys.append(key)
+        self[key] = i
+        return i
+
+    def clear(self) -> None:
+        super().clear()
+        self.keys.clear()
 
 
-_candidate_idf = _CandidateIdf()
+def _word_idf(word: str) -> float:
+    """The word's IDF when it may be a keyword (tag aside), else 0.0 (every IDF is > 0)."""
+    idf, median = idf_table()
+    return idf.get(word, median) if is_candidate_word(word) else 0.0
+
+
+def _tag_kind(pos: str) -> float:
+    """0 for a function-word tag, 1 for a content tag, 2 for a content tag TextRank links."""
+    return 0.0 if pos in NON_CONTENT_POS else 2.0 if pos in TEXTRANK_POS else 1.0
+
+
+_word_ids = _Ids(_word_idf)
+_tag_ids = _Ids(_tag_kind)
+
+
+def _runs(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(where each run of equal values starts, its length) in a sorted, non-empty array."""
+    bounds = np.flatnonzero(np.concatenate(([True], values[1:] != values[:-1], [True])))
+    return bounds[:-1], bounds[1:] - bounds[:-1]
 
 
 class _DocTokens:
-    """A document's tokens in one flat run: words, (word, tag) pairs, the sentence of each, and counts."""
+    """A document's tokens in one flat run, as integer ids: word, tag and sentence of each token.
+
+    The ids replace a (word, tag) tuple and a Python loop per token with array operations per document.
+    """
 
     def __init__(self, sentences: list[Sentence]) -> None:
-        self.words = list(itertools.chain.from_iterable(s.words for s in sentences))
+        if len(_word_ids) > VOCABULARY_SIZE:  # ids mean nothing across documents: start over, memory flat
+            _word_ids.clear()
+        words = itertools.chain.from_iterable(s.words for s in sentences)
         tags = itertools.chain.from_iterable(s.pos for s in sentences)
-        self.tokens = list(zip(self.words, tags, strict=True))
-        self.sentence = np.repeat(np.arange(len(sentences)), [len(s.words) for s in sentences])
-        self.counts = Counter(self.tokens)
+        lengths = [len(s.words) for s in sentences]
+        if lengths != [len(s.pos) for s in sentences]:
+            raise ValueError("sentences with more words than tags or the other way round")
+        self.word = np.fromiter(map(_word_ids.__getitem__, words), np.int64, sum(lengths))
+        self.tag = np.fromiter(map(_tag_ids.__getitem__, tags), np.int64, sum(lengths))
+        self.sentence = np.repeat(np.arange(len(sentences)), lengths)
+        self.idf = _word_ids.value[self.word]
+        kind = _tag_ids.value[self.tag]
+        self.candidate = (self.idf > 0) & (kind > 0)
+        self.linkable_tag = kind == 2
 
 
 # Decimals a keyword's weight is stored with. Ranking uses the stored weight, ties broken by word, so that
@@ -145,56 +184,73 @@ class _DocTokens:
 WEIGHT_DECIMALS = 6
 
 
-def _top(scores: dict[str, float], top_k: int, method: str) -> list[Keyword]:
-    """The `top_k` best weights, ties by word.
+def _top(word_ids: np.ndarray, scores: np.ndarray, top_k: int, method: str) -> list[Keyword]:
+    """The `top_k` best weights (of words `word_ids` with `scores`, each word once), ties by word.
 
     Only the words that may be among them are rounded and sorted: rounding keeps the order, so the k-th
     best weight is the k-th best score rounded, and no word scoring a unit of the last decimal below the
     k-th best score can round up to it.
     """
-    if not scores or top_k <= 0:
+    if not len(scores) or top_k <= 0:
         return []
-    kth = heapq.nlargest(top_k, scores.values())[-1] - 10**-WEIGHT_DECIMALS
-    near = [(w, round(s, WEIGHT_DECIMALS)) for w, s in scores.items() if s >= kth]
-    best = sorted(near, key=lambda kv: (-kv[1], kv[0]))[:top_k]
+    kth = np.partition(scores, -top_k)[-top_k] if len(scores) > top_k else scores.min()
+    near = np.flatnonzero(scores >= kth - 10**-WEIGHT_DECIMALS)
+    words = _word_ids.keys
+    rounded = [
+        (words[w], round(s, WEIGHT_DECIMALS))
+        for w, s in zip(word_ids[near].tolist(), scores[near].tolist(), strict=True)
+    ]
+    best = sorted(rounded, key=lambda kv: (-kv[1], kv[0]))[:top_k]
     return [Keyword(word=w, weight=s, method=method) for w, s in best]
 
 
-def _tfidf(counts: Counter[Token], top_k: int) -> list[Keyword]:
-    counted: dict[str, int] = {}
-    idf: dict[str, float] = {}
-    candidate_idf = _candidate_idf
-    for token, n in counts.items():
-        if word_idf := candidate_idf[token]:
-            word = token[0]
-            counted[word] = counted.get(word, 0) + n
-            idf[word] = word_idf
-    total = sum(counted.values())
-    return _top({w: n / total * idf[w] for w, n in counted.items()}, top_k, "tfidf")
+def _tfidf(tokens: _DocTokens, top_k: int) -> list[Keyword]:
+    counted = np.sort(tokens.word[tokens.candidate])
+    if not len(counted):
+        return []
+    starts, n = _runs(counted)
+    word = counted[starts]
+    return _top(word, n / len(counted) * _word_ids.value[word], top_k, "tfidf")
 
 
-def _cooccurrence(tokens: _DocTokens) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray]:
-    """The TextRank graph: (node words, edge ends a and b, edge weights), an edge for each pair of
+def _cooccurrence(tokens: _DocTokens) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The TextRank graph: (node word ids, edge ends a and b, edge weights), an edge for each pair of
     different linkable words less than `TEXTRANK_WINDOW` tokens apart in one sentence, weighted by the
-    number of such pairs. Made with array operations over the linkable tokens' positions, one shift of
-    the window at a time."""
-    linkable = {
-        t
-        for t, n in tokens.counts.items()
-        if n >= TEXTRANK_MIN_COUNT and t[1] in TEXTRANK_POS and _candidate_idf[t]
-    }
-    where = np.flatnonzero(np.fromiter(map(linkable.__contains__, tokens.tokens), bool, len(tokens.tokens)))
-    index: dict[str, int] = {}
-    node = np.array([index.setdefault(tokens.words[i], len(index)) for i in where.tolist()], dtype=np.int64)
+    number of such pairs. Nodes are numbered in order of first occurrence. Made with array operations
+    over the linkable tokens' positions, one shift of the window at a time."""
+    # Linkable tokens: candidates with a linkable tag, whose (word, tag) occurs TEXTRANK_MIN_COUNT times.
+    where = np.flatnonzero(tokens.candidate & tokens.linkable_tag)
+    if not len(where):
+        return where, where, where, np.zeros(0)
+    pair = tokens.word[where] * len(_tag_ids.keys) + tokens.tag[where]
+    order = np.argsort(pair, kind="stable")
+    _, n = _runs(pair[order])
+    often = np.empty(len(pair), dtype=bool)
+    often[order] = np.repeat(n >= TEXTRANK_MIN_COUNT, n)
+    where = where[often]
+    if not len(where):
+        return where, where, where, np.zeros(0)
+    # Node numbers by first occurrence of the word (tags apart).
+    word = tokens.word[where]
+    order = np.argsort(word, kind="stable")
+    starts, n = _runs(word[order])
+    first = order[starts]  # each distinct word's first position in `where`, by word id
+    rank = np.empty(len(first), dtype=np.int64)
+    rank[np.argsort(first)] = np.arange(len(first))
+    node = np.empty(len(word), dtype=np.int64)
+    node[order] = np.repeat(rank, n)
+    n_nodes = len(first)
     sentence = tokens.sentence[where]
     ends: list[np.ndarray] = []
     for k in range(1, TEXTRANK_WINDOW):
         a, b = node[:-k], node[k:]
         near = (where[k:] - where[:-k] < TEXTRANK_WINDOW) & (sentence[k:] == sentence[:-k]) & (a != b)
-        ends.append(np.minimum(a[near], b[near]) * len(index) + np.maximum(a[near], b[near]))
+        ends.append(np.minimum(a[near], b[near]) * n_nodes + np.maximum(a[near], b[near]))
     edges, weight = np.unique(np.concatenate(ends), return_counts=True)
-    a, b = np.divmod(edges, len(index))
-    return list(index), a, b, weight.astype(np.float64)
+    a, b = np.divmod(edges, n_nodes)
+    nodes = np.empty(n_nodes, dtype=np.int64)
+    nodes[rank] = word[first]
+    return nodes, a, b, weight.astype(np.float64)
 
 
 def _pagerank(n: int, a: np.ndarray, b: np.ndarray, weight: np.ndarray) -> np.ndarray:
@@ -222,13 +278,12 @@ def _textrank(tokens: _DocTokens, top_k: int) -> list[Keyword]:
     score = _pagerank(len(nodes), a, b, weight)
     linked = np.flatnonzero(~np.isnan(score))
     score = score / score[linked].max()
-    words = [nodes[i] for i in linked.tolist()]
-    return _top(dict(zip(words, score[linked].tolist(), strict=True)), top_k, "textrank")
+    return _top(nodes[linked], score[linked], top_k, "textrank")
 
 
 def keywords_tfidf(sentences: list[Sentence], top_k: int) -> list[Keyword]:
     """The `top_k` candidates by (count / candidate tokens) x IDF."""
-    return _tfidf(_DocTokens(sentences).counts, top_k)
+    return _tfidf(_DocTokens(sentences), top_k)
 
 
 def keywords_textrank(sentences: list[Sentence], top_k: int) -> list[Keyword]:
@@ -246,7 +301,7 @@ def enrich_batch(segmented: list[tuple[Doc, list[Sentence]]], cfg: EnrichConfig)
         counters["docs_in"] += 1
         try:
             tokens = _DocTokens(sentences)
-            keywords = _tfidf(tokens.counts, cfg.top_k) + _textrank(tokens, cfg.top_k)
+            keywords = _tfidf(tokens, cfg.top_k) + _textrank(tokens, cfg.top_k)
         except Exception as exc:  # a bug on one odd document must not sink the batch
             result.reject(doc.url, "enrich", "enrich_failed", f"part {doc.part_no}: keywords failed: {exc!r}")
             continue

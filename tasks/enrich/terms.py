@@ -11,6 +11,7 @@ quoted); its count is the number of distinct places it was found.
 from __future__ import annotations
 
 import bisect
+import itertools
 import re
 from collections.abc import Iterator
 
@@ -29,8 +30,11 @@ MIN_QUOTED_CJK_SHARE = 0.75
 _CLAUSE_PUNCT_RE = re.compile(r"[，。！？；：,.!?;:\s]")
 _QUOTED_RE = re.compile(r"“([^“”\n]+)”|「([^「」\n]+)」|『([^『』\n]+)』")
 
-# Two or more groups of a numeral and one or two other characters: 三洗/六见/一红旗, 十纵/十横.
-_GROUPS_RE = re.compile(f"(?:[{_NUMERALS}]{_NON_NUMERAL_CJK}{{1,2}}){{2,}}")
+# Two or more groups of a numeral and one or two other characters: 三洗/六见/一红旗, 十纵/十横. Written as
+# one group and then more, not (?:group){2,}: a pattern that starts with a character class lets `re` skip
+# to the next numeral, instead of trying the repeat at every character (4x faster on our pages).
+_GROUP = f"[{_NUMERALS}]{_NON_NUMERAL_CJK}{{1,2}}"
+_GROUPS_RE = re.compile(f"{_GROUP}(?:{_GROUP})+")
 # “N个N” slogans (五个三, 三个一): the counted thing is itself a number.
 _COUNT_OF_NUMBER_RE = re.compile(f"[{_NUMERALS}]个[{_NUMERALS}]")
 # “N个X” slogans (四个意识, 两个维护) are recognised only as one dictionary token: the segmenter holds the
@@ -48,16 +52,18 @@ _SERIES_RE = re.compile(f"{_ITEM}(?:、{_ITEM}){{{MIN_SERIES_ITEMS - 1},}}")
 
 def _series_matches(text: str) -> Iterator[re.Match[str]]:
     """The matches of `_SERIES_RE.finditer(text)`, trying only the starts a match can have: its first
-    item's length before a 、 (finditer tries the pattern, backtracking, at every character: 8x slower)."""
+    item's length before a 、 (finditer tries the pattern, backtracking, at every character: 8x slower),
+    and only before a 、 that a second item and another 、 follow (three in four do not, on our pages)."""
     pos = 0
     while (i := text.find("、", pos)) >= 0:
-        for start in range(max(pos, i - MAX_ITEM_CHARS), i - MIN_ITEM_CHARS + 1):
+        earliest, pos = max(pos, i - MAX_ITEM_CHARS), i + 1
+        if not MIN_ITEM_CHARS < text.find("、", pos) - i <= MAX_ITEM_CHARS + 1:
+            continue
+        for start in range(earliest, i - MIN_ITEM_CHARS + 1):
             if m := _SERIES_RE.match(text, start):
                 yield m
                 pos = m.end()
                 break
-        else:
-            pos = i + 1
 
 
 KIND_PRIORITY = {"numeric": 0, "series": 1, "quoted": 2}
@@ -86,16 +92,22 @@ class _Joined:
         """Offsets in `text` where the tokens of sentence k start or end (whitespace is no token)."""
         if k not in self._bounds:
             s, pos = self.sentences[k], self.starts[k]
-            bounds = [pos]
-            for word in s.words:
-                pos = self.text.find(word, pos)
-                if pos < 0:  # words and text disagree (should not happen): no alignment is known
-                    bounds = []
-                    break
-                pos += len(word)
-                bounds.append(pos)
-            self._bounds[k] = bounds
+            if "".join(s.words) == s.text:  # nearly every sentence: no whitespace, the words cut the text
+                self._bounds[k] = list(itertools.accumulate(map(len, s.words), initial=pos))
+            else:
+                self._bounds[k] = self._found_bounds(s.words, pos)
         return self._bounds[k]
+
+    def _found_bounds(self, words: list[str], pos: int) -> list[int]:
+        """Token bounds found word by word from `pos`, skipping what lies between tokens."""
+        bounds = [pos]
+        for word in words:
+            pos = self.text.find(word, pos)
+            if pos < 0:  # words and text disagree (should not happen): no alignment is known
+                return []
+            pos += len(word)
+            bounds.append(pos)
+        return bounds
 
 
 def is_quoted_formulation(phrase: str) -> bool:

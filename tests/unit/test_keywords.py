@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from wenji.tasks.enrich import keywords
 from wenji.tasks.enrich.keywords import (
     enrich_batch,
     is_keyword_candidate,
@@ -126,3 +127,14 @@ def test_enrich_batch_never_raises_on_empty_or_contentless_docs(
     methods = [k.method for k in result.items[2].keywords]
     assert methods.count("tfidf") == 5 and methods.count("textrank") == 5
     assert result.items[2].sentences is xuncha[1]
+
+
+def test_keywords_do_not_depend_on_the_word_ids_seen_before(
+    wenming: tuple[Doc, list[Sentence]], xuncha: tuple[Doc, list[Sentence]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    batch = [wenming, xuncha, wenming]
+    kept = [p.keywords for p in enrich_batch(batch, EnrichConfig(top_k=10)).items]
+    monkeypatch.setattr(keywords, "VOCABULARY_SIZE", 0)  # ids start over at every document
+    restarted = [p.keywords for p in enrich_batch(batch, EnrichConfig(top_k=10)).items]
+    assert restarted == kept
+    assert kept[0] == kept[2] and kept[0] != kept[1]
