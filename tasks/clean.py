@@ -45,7 +45,10 @@ _FULLWIDTH_ALNUM_RE = re.compile("[\uff10-\uff19\uff21-\uff3a\uff41-\uff5a]")
 _CJK_CLASS = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
 CJK_CHAR_RE = re.compile(f"[{_CJK_CLASS}]")
 # Characters after which ASCII punctuation is a half-width slip: ideographs, placeholders, closing marks.
-_PUNCT_LEFT_RE = re.compile(f"([{_CJK_CLASS}{re.escape(R.PLACEHOLDER_CHARS)}”’》」』）】]) ?([,;:?!]+)")
+_PUNCT_LEFT = f"[{_CJK_CLASS}{re.escape(R.PLACEHOLDER_CHARS)}”’》」』）】]"
+# The marks (and a space before them) after such a character. The lookahead comes first so that the
+# search only stops at a space or mark: led by the character class, it stopped at every ideograph (2x).
+_PUNCT_AFTER_CJK_RE = re.compile(f"(?=[ ,;:?!])(?<={_PUNCT_LEFT}) ?([,;:?!]+)")
 _FULLWIDTH_PUNCT = str.maketrans(R.ASCII_TO_FULLWIDTH_PUNCT)
 _CJK_PARENS_RE = re.compile(f"\\(([^()]*[{_CJK_CLASS}][^()]*)\\)")
 _LEADING_ALNUM_RE = re.compile(f"^{R.LATIN_TOKEN}")
@@ -93,11 +96,11 @@ def fullwidth_punct_after_cjk(text: str) -> str:
     """
     if not any(mark in text for mark in R.ASCII_TO_FULLWIDTH_PUNCT):  # most Chinese paragraphs: no split
         return text
-    # split() keeps the groups: [before, left char, marks, between, left char, marks, …, after]; the space
-    # outside the groups is dropped. Pages with ASCII commas have one on every clause, and this costs a
-    # third of a `sub` with a Python callback per mark.
-    parts = _PUNCT_LEFT_RE.split(text)
-    parts[2::3] = [marks.translate(_FULLWIDTH_PUNCT) for marks in parts[2::3]]
+    # split() keeps the group: [before, marks, between, marks, …, after]; the space outside it is dropped.
+    # Pages with ASCII commas have one on every clause, and this costs a third of a `sub` with a Python
+    # callback per mark.
+    parts = _PUNCT_AFTER_CJK_RE.split(text)
+    parts[1::2] = [marks.translate(_FULLWIDTH_PUNCT) for marks in parts[1::2]]
     return "".join(parts)
 
 

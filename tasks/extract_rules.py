@@ -496,9 +496,10 @@ ZH_MIN_SHARE = 0.3
 
 # Removed outright: zero-width characters, soft hyphen, BOM, bidi marks and C0/C1 controls.
 INVISIBLE_CHARS_RE = re.compile("[\u200b-\u200f\u2060-\u2064\ufeff\u00ad\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
-# Every kind of space (newline, nbsp, ideographic space, thin spaces) becomes one ASCII space. A tab stays:
-# after extraction the only tabs left are table-cell breaks (CELL_SEPARATOR).
-SPACES_RE = re.compile("(?:(?!\t)[\\s\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000])+")
+# Every kind of space (newline, nbsp, ideographic space, thin spaces: all of them in a str pattern's `\s`)
+# becomes one ASCII space. A tab stays: after extraction the only tabs left are table-cell breaks
+# (CELL_SEPARATOR). One negated class, not a tab lookahead before each character: a third of the time.
+SPACES_RE = re.compile(r"[^\S\t]+")
 # ASCII punctuation right after a Chinese character is a half-width slip: "之年,在" -> "之年，在".
 # "." is left alone (decimals, abbreviations, URLs); so are "1,000" and "01:55" (digit before).
 ASCII_TO_FULLWIDTH_PUNCT = {",": "，", ";": "；", ":": "：", "?": "？", "!": "！"}
