@@ -17,6 +17,7 @@ from __future__ import annotations
 import functools
 import importlib.util
 import math
+import operator
 import os
 import re
 import tempfile
@@ -47,6 +48,7 @@ _TERMINATORS = r"(?:[。！？；]|[!?;](?![0-9A-Za-z=&_/%#.])|…+|\.{3,})+"
 _CLOSERS = r"[”’」』）)】》〉\]\"'»]*"
 SENTENCE_END_RE = re.compile(_TERMINATORS + _CLOSERS)
 _WHITESPACE_RE = re.compile(r"\s")
+_word, _tag = operator.itemgetter(0), operator.itemgetter(1)  # of a (word, tag) pair
 _ASCII_NUMBER_RE = re.compile(r"[0-9][0-9.%]*")
 _ASCII_WORD_RE = re.compile(r"[0-9A-Za-z][0-9A-Za-z.+#&_%-]*")
 # jieba user-dict line: "word [freq] [tag]"; words may contain spaces, as jieba itself allows.
@@ -431,10 +433,7 @@ def tag_sentence(text: str, seg: Segmenter) -> tuple[list[str], list[str]]:
     pairs = seg.tag(text)
     if _WHITESPACE_RE.search(text) is not None:
         pairs = [p for p in pairs if not p[0].isspace()]
-    if not pairs:
-        return [], []
-    words, pos = zip(*pairs, strict=True)
-    return list(words), list(pos)
+    return list(map(_word, pairs)), list(map(_tag, pairs))  # the two columns, each in one C-level pass
 
 
 def segment_doc(doc: Doc, seg: Segmenter) -> list[Sentence]:
