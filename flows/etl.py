@@ -34,7 +34,6 @@ from prefect.cache_policies import NO_CACHE
 from prefect.futures import PrefectFuture, wait
 from prefect.task_runners import ProcessPoolTaskRunner, TaskRunner
 from prefect.tasks import MaterializingTask
-from prefect.utilities.annotations import quote
 
 from wenji.flows.assets import table_asset
 from wenji.flows.runtime import name_process
@@ -278,14 +277,12 @@ def stored_work(run: Run, since: datetime | None) -> Iterator[WorkBatch | None]:
 
 
 def _submit(runner: TaskRunner, run: Run, batch: WorkBatch) -> PrefectFuture[TransformResult]:
-    # quote: Prefect would otherwise walk every page, error and setting, on both sides, looking for
-    # futures to wait on; a batch holds none.
     parameters = {
         "run_id": run.run_id,
-        "pages": quote(batch.pages),
-        "prior_errors": quote(batch.errors),
-        "unchanged_urls": quote(batch.unchanged_urls),
-        "settings": quote(run.settings),
+        "pages": batch.pages,
+        "prior_errors": batch.errors,
+        "unchanged_urls": batch.unchanged_urls,
+        "settings": run.settings,
         "batch_no": batch.batch_no,
     }
     return runner.submit(transform, parameters)
@@ -344,7 +341,7 @@ def load(run: Run, done: Done[TransformResult]) -> None:
     """Write one batch in one transaction, and count what it wrote."""
     batch = tables_of(run, done)
     with run.stats.timed("load"):
-        load_task(run.db)(run.db, quote(batch), done.batch.batch_no)
+        load_task(run.db)(run.db, batch, done.batch.batch_no)
     run.stats.add_loaded(batch.tables, len(batch.unchanged_urls))
     get_run_logger().info(
         "batch %d loaded: %d pages, %d unchanged, %d documents, %d errors (%.1f s)",
