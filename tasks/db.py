@@ -174,6 +174,10 @@ def writer_lock(
 # 256 MB rather than 512: with the connection held across batches (see `holding`) the flow process peaked at
 # 764-805 MB at 10,000 pages with 512 MB, 601 MB with 256, in the same time within the runs' noise.
 WRITER_MEMORY_LIMIT = "256MB"
+# The corpus steps run after the workers have stopped, and may use some of the memory they held: over
+# 100,000 pages (4.7 M sentences, 101 M tokens) new_terms' token runs need more than WRITER_MEMORY_LIMIT,
+# which DuckDB could not spill ("could not allocate block"; 512 MB: 34.7 s, 1 GB: 30.6 s).
+CORPUS_STEP_MEMORY_LIMIT = "1GB"
 
 
 def connect(
@@ -290,6 +294,17 @@ def holding(path: str | Path, seconds: float = HOLD_SECONDS) -> Iterator[None]:
     finally:
         with _PROCESS_DB_LOCK:
             _holds.pop(key).release()
+
+
+@contextmanager
+def memory_limit(con: duckdb.DuckDBPyConnection, limit: str) -> Iterator[None]:
+    """DuckDB's memory limit raised to `limit` within the block, then the writer's again (it is the
+    database instance's, shared by the held connection's cursors)."""
+    con.execute(f"SET memory_limit = '{limit}'")  # our constants, never input
+    try:
+        yield
+    finally:
+        con.execute(f"SET memory_limit = '{WRITER_MEMORY_LIMIT}'")
 
 
 def quiet(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:

@@ -108,6 +108,19 @@ def test_a_writer_draws_no_progress_bar(db_path: Path) -> None:
     assert done.stdout.split() == ["bare", "True", "writer", "False", "held", "False"]
 
 
+def test_corpus_steps_get_their_memory_limit_and_writers_theirs_again(db_path: Path) -> None:
+    def limit(con: duckdb.DuckDBPyConnection) -> str:
+        return con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
+
+    with dbmod.holding(db_path), dbmod.open_db(db_path) as con:
+        writer = limit(con)
+        # `other`: another cursor of the held connection
+        with dbmod.memory_limit(con, dbmod.CORPUS_STEP_MEMORY_LIMIT), dbmod.open_db(db_path) as other:
+            raised = limit(other)
+        assert limit(con) == writer
+    assert writer.startswith("244") and raised.startswith("953")  # 256 MB and 1 GB, in MiB
+
+
 def test_migrate_refuses_an_applied_file_that_changed(db_path: Path) -> None:
     with dbmod.open_db(db_path) as con:
         dbmod.migrate(con)
