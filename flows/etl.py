@@ -454,7 +454,7 @@ def etl(
         run.stats.add("resolve", {**resolved.counters, "urls": len(resolved.items)})
         plan = plan_fetches(run, resolved.items, todo)
         with FetchStream(plan.jobs, settings.fetch, settings.batch_size, settings.batch_wait) as stream:
-            for done in transformed(run, fetched_work(run, resolved, stream), plan.has_new_pages()):
+            for done in transformed(run, fetched_work(run, resolved, stream), warm=plan.has_new_pages()):
                 load(run, done)
         corpus_steps(run)
     return run.summary()
