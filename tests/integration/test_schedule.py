@@ -29,6 +29,7 @@ SAMPLE_SITE = REPO_ROOT / "examples" / "site"
 RUN_TIMEOUT = 150.0  # seconds for the first scheduled run: serve start, schedule, worker start, 25 pages
 INTERVAL = 10  # seconds between scheduled refreshes
 ONE_PAGE = "/fanwen/jianghua/1001.html"
+EVENTS_TIMEOUT = 30.0  # seconds for the server to persist a completed run's events
 
 
 @pytest.fixture(scope="module")
@@ -164,20 +165,29 @@ def test_served_schedule_and_manual_trigger(server_env: dict[str, str], tmp_path
 
 
 def _materialized(env: dict[str, str], keys: set[str]) -> set[str]:
-    """Which of the asset `keys` the server recorded as materialized (the events behind the UI's lineage)."""
-    answer = httpx.post(
-        f"{env['PREFECT_API_URL']}/events/filter",
-        json={
-            "filter": {
-                "event": {"name": ["prefect.asset.materialization.succeeded"]},
-                "resource": {"id": sorted(keys)},
+    """Which of the asset `keys` the server recorded as materialized (the events behind the UI's lineage).
+
+    The server persists events in batches, after the run has completed: one poll straight after the run
+    saw three of the four, so this asks again until all are there or EVENTS_TIMEOUT has passed.
+    """
+    deadline = time.monotonic() + EVENTS_TIMEOUT
+    while True:
+        answer = httpx.post(
+            f"{env['PREFECT_API_URL']}/events/filter",
+            json={
+                "filter": {
+                    "event": {"name": ["prefect.asset.materialization.succeeded"]},
+                    "resource": {"id": sorted(keys)},
+                },
+                "limit": 50,
             },
-            "limit": 50,
-        },
-        timeout=30,
-    )
-    answer.raise_for_status()
-    return {e["resource"]["prefect.resource.id"] for e in answer.json()["events"]}
+            timeout=30,
+        )
+        answer.raise_for_status()
+        seen = {e["resource"]["prefect.resource.id"] for e in answer.json()["events"]}
+        if seen >= keys or time.monotonic() > deadline:
+            return seen
+        time.sleep(0.5)
 
 
 def test_prefect_yaml_deploys(server_env: dict[str, str]) -> None:
