@@ -36,7 +36,7 @@ from prefect.task_runners import ProcessPoolTaskRunner, TaskRunner
 from prefect.tasks import MaterializingTask
 
 from wenji.flows.assets import table_asset
-from wenji.flows.runtime import name_process
+from wenji.flows.runtime import current_api_url, keep_one_api_client, name_process
 from wenji.flows.streaming import QUEUED_BATCHES, Done, FetchStream, WorkBatch, in_flight_window
 from wenji.tasks import incremental, store
 from wenji.tasks.crawl import resolve_and_discover
@@ -403,8 +403,9 @@ def _collections_of_this_run_only() -> Iterator[None]:
 # --- the flows -------------------------------------------------------------------------------------
 
 
-def _init_worker(settings: Settings) -> None:
+def _init_worker(settings: Settings, api_url: str | None = None) -> None:
     name_process("wenji-worker")
+    keep_one_api_client(api_url)
     init_worker(settings)
 
 
@@ -412,7 +413,7 @@ def task_runner_for(settings: Settings) -> TaskRunner:
     """Local worker processes, or the Dask cluster at `settings.dask_address` (needs the `dask` extra)."""
     if not settings.dask_address:
         return ProcessPoolTaskRunner(
-            max_workers=settings.workers, initializer=_init_worker, initargs=(settings,)
+            max_workers=settings.workers, initializer=_init_worker, initargs=(settings, current_api_url())
         )
     try:
         from prefect_dask import DaskTaskRunner
