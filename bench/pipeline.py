@@ -53,8 +53,9 @@ TARGET_VS_PEER = 8.0
 WARMUP_HOLD_SECONDS = 0.3
 RSS_POLL_SECONDS = 0.25
 PREFECT_PROBE_TASKS = 40  # no-op task runs timed to price one task run
-TASKS_PER_BATCH = 2  # transform, load (the crawl runs in the fetch process, not as tasks)
-CORPUS_TASKS = 3  # resolve, find-duplicates, term-stats
+TASKS_PER_BATCH = 1  # transform (the crawl runs in the fetch process, and loads are no task runs)
+# resolve, tables-loaded, find-duplicates, term-stats, new-terms (and a start-worker per worker)
+RUN_TASKS = 5
 
 SERVER = """
 import sys, time
@@ -332,7 +333,7 @@ def run_size(n: int, workers: int, batch_size: int, source: str = "http", peer: 
     pipeline_rate = chars / first_seconds
     stages = {k: round(v, 2) for k, v in first.stage_seconds.items()}
     batches = -(-n // batch_size)
-    task_runs = TASKS_PER_BATCH * batches + CORPUS_TASKS
+    task_runs = TASKS_PER_BATCH * batches + RUN_TASKS + workers
     prefect_seconds = flow_price + task_runs * task_price
     rows = _loaded_rows(db_path)
     return {

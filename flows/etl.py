@@ -29,7 +29,7 @@ from functools import cache, partial
 
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
-from prefect.assets import materialize
+from prefect.assets import add_asset_metadata, materialize
 from prefect.cache_policies import NO_CACHE
 from prefect.futures import PrefectFuture, wait
 from prefect.task_runners import ProcessPoolTaskRunner, TaskRunner
@@ -78,6 +78,7 @@ class Run:
     stats: RunStats = field(default_factory=RunStats)
     started: float = field(default_factory=time.monotonic)
     seconds: float = 0.0
+    rows_loaded: Counter[str] = field(default_factory=Counter)  # by table, over the batches loaded so far
 
     @property
     def db(self) -> str:
@@ -158,22 +159,25 @@ def read_stored(db_path: str, after_page_id: str, limit: int, since: datetime | 
     return store.stored_pages(db_path, after_page_id, limit, since)
 
 
-def _load(db_path: str, batch: BatchTables, batch_no: int) -> None:
-    store.load_batch(db_path, batch)
+def _tables_loaded(db_path: str, rows: dict[str, int]) -> None:
+    for table, n in rows.items():
+        add_asset_metadata(table_asset(db_path, table), {"rows_loaded_by_this_run": n})
 
 
 @cache
-def load_task(db_path: str) -> MaterializingTask[[str, BatchTables, int], None]:
-    """The load task, declaring the database's tables as the assets it materializes (lineage in the UI);
-    one per database file, built once."""
+def tables_loaded_task(db_path: str) -> MaterializingTask[[str, dict[str, int]], None]:
+    """The run's tables as the assets it materialized (lineage in the UI), each with the rows the run
+    loaded into it; one task per database file, built once.
+
+    One task run per run, after its batches: a materializing task run per batch cost the Prefect server
+    ~65 ms of CPU and the flow process ~15 ms (30 batches: 2.4 CPU s, measured), for the same lineage.
+    """
     return materialize(
         *(table_asset(db_path, t) for t in TABLE_ORDER),
-        name="load",
-        task_run_name="load batch {batch_no}",
+        name="tables-loaded",
+        task_run_name="tables loaded",
         cache_policy=NO_CACHE,
-        retries=2,
-        retry_delay_seconds=2,
-    )(_load)
+    )(_tables_loaded)
 
 
 @task(name="find-duplicates", cache_policy=NO_CACHE)
@@ -223,9 +227,11 @@ def recorded_run(sources: list[str], settings: Settings) -> Iterator[Run]:
         except BaseException:
             run.seconds = time.monotonic() - run.started
             store.finish_run(run.db, run.run_id, run.stats, "failed", run.seconds)
+            _record_tables_loaded(run)
             raise
         run.seconds = time.monotonic() - run.started
         store.finish_run(run.db, run.run_id, run.stats, "done", run.seconds)
+        _record_tables_loaded(run)
     summary = run.summary()
     logger.info(summary_line(summary))
     create_markdown_artifact(
@@ -234,6 +240,13 @@ def recorded_run(sources: list[str], settings: Settings) -> Iterator[Run]:
     create_table_artifact(
         key="wenji-run-stages", table=summary_table(summary), description="wenji run: counts and stage times"
     )
+
+
+def _record_tables_loaded(run: Run) -> None:
+    """Declare the tables materialized once the run has loaded a batch; its committed batches stay
+    loaded when it fails later."""
+    if run.rows_loaded:
+        tables_loaded_task(run.db)(run.db, {t: run.rows_loaded[t] for t in TABLE_ORDER})
 
 
 def fetched_work(
@@ -341,8 +354,9 @@ def load(run: Run, done: Done[TransformResult]) -> None:
     """Write one batch in one transaction, and count what it wrote."""
     batch = tables_of(run, done)
     with run.stats.timed("load"):
-        load_task(run.db)(run.db, batch, done.batch.batch_no)
+        store.load_batch(run.db, batch)
     run.stats.add_loaded(batch.tables, len(batch.unchanged_urls))
+    run.rows_loaded.update({name: t.num_rows for name, t in batch.tables.items()})
     get_run_logger().info(
         "batch %d loaded: %d pages, %d unchanged, %d documents, %d errors (%.1f s)",
         done.batch.batch_no,
