@@ -303,34 +303,48 @@ def _submit(runner: TaskRunner, run: Run, batch: WorkBatch) -> PrefectFuture[Tra
 
 @task(name="start-worker", cache_policy=NO_CACHE)
 def start_worker() -> int:
-    """Nothing but a worker process started and warmed up (see `transformed`); its pid."""
+    """Nothing but a worker process started and warmed up (see `Workers.warm`); its pid."""
     return os.getpid()
 
 
-def transformed(run: Run, work: Iterator[WorkBatch | None], warm: bool) -> Iterator[Done[TransformResult]]:
-    """Each batch transformed by one task on the run's task runner, up to `workers + QUEUED_BATCHES` at a
-    time, handed on in order as they finish. A batch with no pages to transform is never submitted, so
-    an unchanged re-run starts no worker process at all.
+@dataclass(slots=True)
+class Workers:
+    """The run's task runner (see `workers`), and the start-worker task runs that warmed its local pool."""
 
-    With `warm`, when batches are sure to come, the local pool's workers start at once rather than at
-    their first batch (concurrent.futures spawns a process per submit): their start (Python, Prefect,
-    the segmenter and the enrichment tables: ~3 s) then overlaps the fetch process's start and the first
-    batch's pages instead of holding up the first batches.
+    run: Run
+    runner: TaskRunner
+    started: list[PrefectFuture[int]] = field(default_factory=list)
+
+    def warm(self) -> None:
+        """Start the local pool's workers now rather than at their first batch (concurrent.futures spawns
+        a process per submit), once batches are sure to come: their start (Python, Prefect, the segmenter
+        and the enrichment tables: ~2 s) then overlaps resolving the sources, the fetch process's start
+        and the first batch's pages instead of holding up the first batches. Once per run."""
+        if not self.started and isinstance(self.runner, ProcessPoolTaskRunner):
+            self.started = [self.runner.submit(start_worker, {}) for _ in range(self.run.settings.workers)]
+
+    def transformed(self, work: Iterator[WorkBatch | None]) -> Iterator[Done[TransformResult]]:
+        """Each batch transformed by one task, up to `workers + QUEUED_BATCHES` at a time, handed on in
+        order as they finish. A batch with no pages to transform is never submitted, so an unchanged
+        re-run starts no worker process at all."""
+        yield from in_flight_window(
+            work, partial(_submit, self.runner, self.run), self.run.settings.workers + QUEUED_BATCHES
+        )
+
+
+@contextmanager
+def workers(run: Run) -> Iterator[Workers]:
+    """The run's task runner, whose worker processes stop at the end of the block (before the corpus
+    steps, which take their memory).
 
     The runner is built here from the run's settings, not taken from the flow: a run that a `prefect
     worker` or `wenji serve` starts from a deployment loads the flow from its entrypoint with the
     decorator's options and reads its config file only once it runs, so the config's `workers` and
     `dask_address` could not reach a runner chosen before."""
     with task_runner_for(run.settings) as runner:
-        started = (
-            [runner.submit(start_worker, {}) for _ in range(run.settings.workers)]
-            if warm and isinstance(runner, ProcessPoolTaskRunner)
-            else []
-        )
-        yield from in_flight_window(
-            work, partial(_submit, runner, run), run.settings.workers + QUEUED_BATCHES
-        )
-        wait(started)
+        pool = Workers(run, runner)
+        yield pool
+        wait(pool.started)
 
 
 def tables_of(run: Run, done: Done[TransformResult]) -> BatchTables:
@@ -464,13 +478,18 @@ def etl(
     if not todo:
         raise ValueError("no sources: pass `sources`, or list them under `sources` in the config file")
     with recorded_run(todo, settings) as run:
-        with run.stats.timed("resolve"):
-            resolved = resolve(todo, settings.fetch, settings.crawl)
-        run.stats.add("resolve", {**resolved.counters, "urls": len(resolved.items)})
-        plan = plan_fetches(run, resolved.items, todo)
-        with FetchStream(plan.jobs, settings.fetch, settings.batch_size, settings.batch_wait) as stream:
-            for done in transformed(run, fetched_work(run, resolved, stream), warm=plan.has_new_pages()):
-                load(run, done)
+        with workers(run) as pool:
+            if not store.has_pages(run.db):  # a first run: whatever the sources hold is new
+                pool.warm()
+            with run.stats.timed("resolve"):
+                resolved = resolve(todo, settings.fetch, settings.crawl)
+            run.stats.add("resolve", {**resolved.counters, "urls": len(resolved.items)})
+            plan = plan_fetches(run, resolved.items, todo)
+            if plan.has_new_pages():
+                pool.warm()
+            with FetchStream(plan.jobs, settings.fetch, settings.batch_size, settings.batch_wait) as stream:
+                for done in pool.transformed(fetched_work(run, resolved, stream)):
+                    load(run, done)
         corpus_steps(run)
     return run.summary()
 
@@ -491,8 +510,10 @@ def reprocess(
     settings = _settings_for(settings, config, db_path, batch_size)
     label = "stored pages" + (f" fetched since {since.isoformat()}" if since else "")
     with recorded_run([f"reprocess: {label}"], settings) as run:
-        for done in transformed(run, stored_work(run, since), warm=True):
-            load(run, done)
+        with workers(run) as pool:
+            pool.warm()
+            for done in pool.transformed(stored_work(run, since)):
+                load(run, done)
         corpus_steps(run)
     return run.summary()
 
@@ -575,7 +596,7 @@ def summary_table(s: RunSummary) -> list[dict[str, object]]:
 
 
 def run_etl(sources: Sequence[str], settings: Settings) -> RunSummary:
-    """Run the flow over `sources`; its batches go to the task runner `settings` choose (`transformed`)."""
+    """Run the flow over `sources`; its batches go to the task runner `settings` choose (`workers`)."""
     return etl(list(sources), settings)
 
 

@@ -214,6 +214,12 @@ def stored_pages(
     return pages
 
 
+def has_pages(db_path: str | Path) -> bool:
+    """Whether the (migrated) database stores any page."""
+    with open_db(db_path) as con:
+        return bool(con.execute(sql_text("load/has_pages")).fetchone()[0])
+
+
 def corpus_stale(db_path: str | Path, run_id: str) -> bool:
     """Whether an unfinished run since the last finished one may have left the corpus-wide tables stale."""
     with open_db(db_path) as con:

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import os
+from collections import Counter
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
-from wenji.tasks.settings import Settings
+from wenji.tasks.settings import Settings, load_settings, with_fetch
+from wenji.tasks.site_server import serve
+
+SAMPLE_SITE = Path(__file__).resolve().parents[2] / "examples" / "site"
 
 pytestmark = pytest.mark.slow
 
@@ -36,3 +41,38 @@ def test_a_workers_task_runs_share_one_api_client(prefect_api: str) -> None:
     answers = probe()
     assert len({pid for pid, _ in answers}) == 1, answers
     assert [uses for _, uses in answers] == [1, 2, 3]
+
+
+# How the task runs counted here are named: start-worker-<random>, transform batch <n>, tables loaded.
+COUNTED_TASK_RUNS = ("start-worker", "transform", "tables loaded")
+
+
+def _task_runs(flow_run_id: object) -> Counter[str]:
+    """The flow run's task runs of COUNTED_TASK_RUNS, by name."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+
+    with get_client(sync_client=True) as client:
+        runs = client.read_task_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[flow_run_id])))
+    return Counter(name for r in runs for name in COUNTED_TASK_RUNS if r.name.startswith(name))
+
+
+def test_first_run_warms_its_workers_and_an_unchanged_rerun_starts_none(
+    prefect_api: str, tmp_path: Path
+) -> None:
+    """A first run starts each worker with a start-worker task (before its first batch); an unchanged
+    re-run has no page to transform: no worker task at all. The first run declares its tables
+    materialized once, not once per batch."""
+    from wenji.flows.etl import etl
+
+    settings = with_fetch(
+        load_settings(None, db_path=str(tmp_path / "w.duckdb"), batch_size=8), allow_private=True
+    )
+    with serve(SAMPLE_SITE) as base:
+        first, again = (etl([f"{base}/sitemap.xml"], settings, return_state=True) for _ in range(2))
+    assert first.is_completed() and again.is_completed()
+    first_runs = _task_runs(first.state_details.flow_run_id)
+    assert first_runs["start-worker"] == settings.workers, first_runs
+    assert first_runs["transform"] >= 3 and first_runs["tables loaded"] == 1, first_runs
+    again_runs = _task_runs(again.state_details.flow_run_id)
+    assert again_runs == Counter(), again_runs  # and it loaded nothing, so it materialized nothing
