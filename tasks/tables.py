@@ -339,20 +339,18 @@ def _enrichment_tables(run_id: str, doc_ids: pa.Array, docs: Sequence[ProcessedD
 
 
 def _doc_terms_table(
-    run_id: str, doc_ids: pa.Array, sentences: pa.Table, n_sentences: Sequence[int]
+    run_id: str, doc_ids: pa.Array, sentences: pa.Table, n_tokens: Sequence[int]
 ) -> pa.Table:
     """`term_counts` of every document of the batch at once, in Arrow, from the sentences table (whose
-    rows belong to the documents in turn, `n_sentences` each).
+    rows belong to the documents in turn, with `n_tokens` tokens each).
 
     The rows come out as `term_counts` orders them (documents in turn, each one's tokens in order of first
     occurrence); the `is_counted_token` test runs once per distinct `x`-tagged word.
     """
-    words = sentences.column("words").combine_chunks()
-    word = words.flatten().dictionary_encode()
+    word = sentences.column("words").combine_chunks().flatten().dictionary_encode()
     tag = sentences.column("pos").combine_chunks().flatten().dictionary_encode()
     n_words, n_tags = len(word.dictionary), len(tag.dictionary)
-    doc_of_sentence = np.repeat(np.arange(len(n_sentences), dtype=np.int64), n_sentences)
-    doc_of_token = np.repeat(doc_of_sentence, pc.list_value_length(words).to_numpy())
+    doc_of_token = np.repeat(np.arange(len(n_tokens), dtype=np.int64), n_tokens)
     # One integer per (document, word, tag): a hash count of single integers, which keeps the order of
     # first occurrence, costs a fraction of a group-by on the three columns.
     keys = (doc_of_token * n_words + word.indices.to_numpy()) * n_tags + tag.indices.to_numpy()
@@ -376,10 +374,16 @@ def _doc_terms_table(
     )
 
 
-def _pages_table(run_id: str, pages: Sequence[Page], docs: Sequence[ProcessedDoc]) -> pa.Table:
-    docs_per_page = Counter(pd.doc.page_id for pd in docs)
-    titles = {pd.doc.page_id: pd.doc.meta.title for pd in docs}
-    page_ids = [page.page_id for page in pages]
+def _pages_table(
+    run_id: str,
+    pages: Sequence[Page],
+    page_ids: list[str],
+    docs: Sequence[ProcessedDoc],
+    doc_pages: list[str],
+) -> pa.Table:
+    """`page_ids` are those of `pages`, `doc_pages` those of the documents' pages."""
+    docs_per_page = Counter(doc_pages)
+    titles = {pid: pd.doc.meta.title for pid, pd in zip(doc_pages, docs, strict=True)}
     return table(
         "pages",
         run_id,
@@ -404,14 +408,16 @@ def _pages_table(run_id: str, pages: Sequence[Page], docs: Sequence[ProcessedDoc
     )
 
 
-def _documents_table(run_id: str, doc_ids: pa.Array, docs: Sequence[ProcessedDoc]) -> pa.Table:
+def _documents_table(
+    run_id: str, doc_ids: pa.Array, docs: Sequence[ProcessedDoc], doc_pages: list[str], n_tokens: list[int]
+) -> pa.Table:
     texts = [pd.doc.text for pd in docs]
     return table(
         "documents",
         run_id,
         {
             "doc_id": doc_ids,
-            "page_id": [pd.doc.page_id for pd in docs],
+            "page_id": doc_pages,
             "url": [pd.doc.url for pd in docs],
             "part_no": [pd.doc.part_no for pd in docs],
             "title": [pd.doc.title for pd in docs],
@@ -425,7 +431,7 @@ def _documents_table(run_id: str, doc_ids: pa.Array, docs: Sequence[ProcessedDoc
             "n_chars": [len(text) for text in texts],
             "n_paragraphs": [len(pd.doc.paragraphs) for pd in docs],
             "n_sentences": [len(pd.sentences) for pd in docs],
-            "n_tokens": [pd.n_tokens for pd in docs],
+            "n_tokens": n_tokens,
             "doc_type": [pd.doc_type for pd in docs],
             "n_placeholders": [len(pd.placeholders) for pd in docs],
             "is_template": [is_template(pd.placeholders) for pd in docs],
@@ -515,6 +521,10 @@ def to_tables(
 ) -> BatchTables:
     """Turn one batch of records into Arrow tables (pure; no I/O)."""
     doc_ids = pa.array([pd.doc.doc_id for pd in docs], _STR)
+    # Each computed once: a page id is a hash, a document's token count a sum over its sentences.
+    page_ids = [page.page_id for page in pages]
+    doc_pages = [pd.doc.page_id for pd in docs]
+    n_tokens = [pd.n_tokens for pd in docs]
     sentences = _sentences_table(run_id, doc_ids, docs)
     now = datetime.now(UTC)
     error_rows = {
@@ -526,16 +536,16 @@ def to_tables(
     }
     return BatchTables(
         tables={
-            "pages": _pages_table(run_id, pages, docs),
-            "documents": _documents_table(run_id, doc_ids, docs),
+            "pages": _pages_table(run_id, pages, page_ids, docs, doc_pages),
+            "documents": _documents_table(run_id, doc_ids, docs, doc_pages, n_tokens),
             "paragraphs": _paragraphs_table(run_id, doc_ids, docs),
             "sentences": sentences,
             "keywords": _keywords_table(run_id, doc_ids, docs),
             **_enrichment_tables(run_id, doc_ids, docs),
-            "doc_terms": _doc_terms_table(run_id, doc_ids, sentences, [len(pd.sentences) for pd in docs]),
+            "doc_terms": _doc_terms_table(run_id, doc_ids, sentences, n_tokens),
             "errors": table("errors", run_id, error_rows),
         },
-        page_ids=[page.page_id for page in pages],
+        page_ids=page_ids,
         urls=list(dict.fromkeys([*(page.url for page in pages), *(err.url for err in errors)])),
         unchanged_urls=list(unchanged_urls),
     )
