@@ -113,8 +113,6 @@ def staged_pass(pages: list[Page], batch_size: int, settings: Settings) -> tuple
         items = kw.items
         for name, enricher in enrich.STRUCTURE_ENRICHERS:
             _timed(seconds, name, _enrich_each, enricher, items)
-        for name, batch_enricher in enrich.BATCH_ENRICHERS:
-            _timed(seconds, name, batch_enricher, [(pd.doc, pd.sentences) for pd in items])
         enriched = enrich.enrich_all(segmented.items, settings.enrich)  # the real step, for to_tables' input
         errors = [*docs.errors, *segmented.errors, *enriched.errors]
         _timed(seconds, "to_tables", to_tables, "profile", batch, enriched.items, errors, [])

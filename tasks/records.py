@@ -240,9 +240,6 @@ class ProcessedDoc:
     section_paths: list[list[int]] = field(default_factory=list)
     placeholders: list[Placeholder] = field(default_factory=list)
     doc_type: str = "其他"
-    # MinHash of the word shingles (uint32 values); empty for a text without words.
-    signature: tuple[int, ...] = ()
-    n_shingles: int = 0
 
     @property
     def n_tokens(self) -> int:

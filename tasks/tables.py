@@ -1,8 +1,10 @@
 """Records become Arrow tables: one table per stored table, with the columns of its DDL in sql/schema/.
 
 Pure (no I/O): `to_tables` runs in the worker process at the end of a batch, so the flow process only
-moves columnar data, and the writer (wenji.tasks.store) inserts the tables as they are. The schemas below
-are the Arrow side of the DDL; tests/integration/test_table_schemas.py compares each with DESCRIBE.
+moves columnar data, and the writer (wenji.tasks.store) inserts the tables as they are. The tables
+computed from tokens (doc_terms, fingerprints) start from the sentences table's words, dictionary-encoded
+once per batch. The schemas below are the Arrow side of the DDL; tests/integration/test_table_schemas.py
+compares each with DESCRIBE.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from wenji.tasks.enrich import fingerprint
 from wenji.tasks.enrich.placeholders import is_template
 from wenji.tasks.records import ErrorRecord, Page, ProcessedDoc, Sentence
 
@@ -284,7 +287,7 @@ def term_counts(sentences: Sequence[Sentence]) -> Counter[tuple[str, str]]:
 
 
 def _enrichment_tables(run_id: str, doc_ids: pa.Array, docs: Sequence[ProcessedDoc]) -> dict[str, pa.Table]:
-    """The per-document enrichment tables of a batch: entities, terms, outline, placeholders, fingerprints."""
+    """The per-document enrichment tables of a batch: entities, terms, outline, placeholders."""
     ids, ents = _with_doc_ids(doc_ids, [pd.entities for pd in docs])
     entities = {
         "doc_id": ids,
@@ -323,31 +326,45 @@ def _enrichment_tables(run_id: str, doc_ids: pa.Array, docs: Sequence[ProcessedD
         "start_char": [ph.start for ph in slots],
         "end_char": [ph.end for ph in slots],
     }
-    signed = [i for i, pd in enumerate(docs) if pd.signature]
-    fingerprints = {
-        "doc_id": doc_ids.take(pa.array(signed, pa.int32())),
-        "n_shingles": [docs[i].n_shingles for i in signed],
-        "signature": [docs[i].signature for i in signed],
-    }
     return {
         "entities": table("entities", run_id, entities),
         "terms": table("terms", run_id, term_rows),
         "outline": table("outline", run_id, outline),
         "placeholders": table("placeholders", run_id, placeholders),
-        "fingerprints": table("fingerprints", run_id, fingerprints),
     }
 
 
+def _fingerprints_table(
+    run_id: str, doc_ids: pa.Array, word: pa.DictionaryArray, n_tokens: Sequence[int]
+) -> pa.Table:
+    """MinHash signatures (enrich/fingerprint.py) of the documents with words, from the batch's tokens
+    (`word`, dictionary-encoded; the documents' in turn, `n_tokens` each): each distinct word is hashed
+    once, not once per token."""
+    hashes = fingerprint.word_hashes(word.dictionary.to_pylist())[word.indices.to_numpy()]
+    signatures, n_shingles = fingerprint.signatures(hashes, np.array(n_tokens, dtype=np.int64))
+    signed = np.flatnonzero(n_shingles)
+    offsets = np.arange(0, signatures.size + 1, fingerprint.NUM_PERM, dtype=np.int32)
+    return table(
+        "fingerprints",
+        run_id,
+        {
+            "doc_id": doc_ids.take(signed),
+            "n_shingles": n_shingles[signed].astype(np.int32),
+            "signature": pa.ListArray.from_arrays(offsets, signatures.ravel()),
+        },
+    )
+
+
 def _doc_terms_table(
-    run_id: str, doc_ids: pa.Array, sentences: pa.Table, n_tokens: Sequence[int]
+    run_id: str, doc_ids: pa.Array, word: pa.DictionaryArray, sentences: pa.Table, n_tokens: Sequence[int]
 ) -> pa.Table:
     """`term_counts` of every document of the batch at once, in Arrow, from the sentences table (whose
-    rows belong to the documents in turn, with `n_tokens` tokens each).
+    rows belong to the documents in turn, with `n_tokens` tokens each; `word` are their words,
+    dictionary-encoded).
 
     The rows come out as `term_counts` orders them (documents in turn, each one's tokens in order of first
     occurrence); the `is_counted_token` test runs once per distinct `x`-tagged word.
     """
-    word = sentences.column("words").combine_chunks().flatten().dictionary_encode()
     tag = sentences.column("pos").combine_chunks().flatten().dictionary_encode()
     n_words, n_tags = len(word.dictionary), len(tag.dictionary)
     doc_of_token = np.repeat(np.arange(len(n_tokens), dtype=np.int64), n_tokens)
@@ -526,6 +543,7 @@ def to_tables(
     doc_pages = [pd.doc.page_id for pd in docs]
     n_tokens = [pd.n_tokens for pd in docs]
     sentences = _sentences_table(run_id, doc_ids, docs)
+    word = sentences.column("words").combine_chunks().flatten().dictionary_encode()
     now = datetime.now(UTC)
     error_rows = {
         "url": [e.url for e in errors],
@@ -542,7 +560,8 @@ def to_tables(
             "sentences": sentences,
             "keywords": _keywords_table(run_id, doc_ids, docs),
             **_enrichment_tables(run_id, doc_ids, docs),
-            "doc_terms": _doc_terms_table(run_id, doc_ids, sentences, n_tokens),
+            "fingerprints": _fingerprints_table(run_id, doc_ids, word, n_tokens),
+            "doc_terms": _doc_terms_table(run_id, doc_ids, word, sentences, n_tokens),
             "errors": table("errors", run_id, error_rows),
         },
         page_ids=page_ids,

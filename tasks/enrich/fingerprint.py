@@ -16,7 +16,7 @@ import functools
 import itertools
 import operator
 import zlib
-from collections.abc import Sequence
+from collections.abc import Iterable
 
 import numpy as np
 
@@ -61,27 +61,27 @@ def _starts(counts: np.ndarray) -> np.ndarray:
     return np.cumsum(counts) - counts
 
 
-def _shingle_hashes(docs: Sequence[list[Sentence]]) -> tuple[np.ndarray, np.ndarray]:
+def word_hashes(words: Iterable[str]) -> np.ndarray:
+    """Each word's 32-bit hash (as uint64), 0 for punctuation."""
+    return np.fromiter(map(_word_hashes.__getitem__, words), np.uint64)
+
+
+def _shingle_hashes(hashes: np.ndarray, n_tokens: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """64-bit hashes of each document's distinct word shingles, the documents' in turn, and how many each
-    has. A document's words are those of all its sentences in a row (so a re-split sentence keeps its
-    shingles), punctuation left out; a text shorter than a shingle is one shingle, padded with zeros.
+    has, from the `word_hashes` of their tokens (`n_tokens` each). A document's words are those of all
+    its sentences in a row (so a re-split sentence keeps its shingles), punctuation left out; a text
+    shorter than a shingle is one shingle, padded with zeros.
 
     Each numpy step runs once over the whole batch; only the sort of a document's hashes runs per document.
     """
-    lookup = _word_hashes.__getitem__
-    per_doc = [
-        np.fromiter(map(lookup, itertools.chain.from_iterable(map(_words, doc))), np.uint64) for doc in docs
-    ]
-    n_tokens = np.fromiter(map(len, per_doc), np.int64, count=len(docs))
-    ids = np.concatenate([np.empty(0, np.uint64), *per_doc])
-    doc_nos = np.arange(len(docs))
-    is_word = ids != 0
-    n_words = np.bincount(np.repeat(doc_nos, n_tokens)[is_word], minlength=len(docs))
+    doc_nos = np.arange(len(n_tokens))
+    is_word = hashes != 0
+    n_words = np.bincount(np.repeat(doc_nos, n_tokens)[is_word], minlength=len(n_tokens))
     # Each document's words in a row, zeros after those of one shorter than a shingle.
     padded_len = np.where(n_words > 0, np.maximum(n_words, SHINGLE_WORDS), 0)
     padded = np.zeros(int(padded_len.sum()), dtype=np.uint64)
     word_at = np.arange(int(n_words.sum())) + np.repeat(_starts(padded_len) - _starts(n_words), n_words)
-    padded[word_at] = ids[is_word]
+    padded[word_at] = hashes[is_word]
     # Combine k word hashes into one 64-bit value: multiply by large odd constants (wrapping) and xor.
     combined = np.zeros(max(len(padded) - SHINGLE_WORDS + 1, 0), dtype=np.uint64)
     for k in range(SHINGLE_WORDS):
@@ -90,14 +90,14 @@ def _shingle_hashes(docs: Sequence[list[Sentence]]) -> tuple[np.ndarray, np.ndar
     # Shingles start at every word of a document but its last SHINGLE_WORDS - 1.
     n_shingles = np.maximum(padded_len - (SHINGLE_WORDS - 1), 0)
     first = _starts(n_shingles)
-    hashes = combined[np.arange(int(n_shingles.sum())) + np.repeat(_starts(padded_len) - first, n_shingles)]
+    shingles = combined[np.arange(int(n_shingles.sum())) + np.repeat(_starts(padded_len) - first, n_shingles)]
     # Sorting, not `np.unique`: numpy 2's `unique` hashes, which is ~5x slower on a few thousand integers.
     for start, end in zip(first.tolist(), (first + n_shingles).tolist(), strict=True):
-        hashes[start:end].sort()
-    distinct = np.ones(len(hashes), dtype=bool)
-    np.not_equal(hashes[1:], hashes[:-1], out=distinct[1:])
+        shingles[start:end].sort()
+    distinct = np.ones(len(shingles), dtype=bool)
+    np.not_equal(shingles[1:], shingles[:-1], out=distinct[1:])
     distinct[first[n_shingles > 0]] = True
-    return hashes[distinct], np.bincount(np.repeat(doc_nos, n_shingles)[distinct], minlength=len(docs))
+    return shingles[distinct], np.bincount(np.repeat(doc_nos, n_shingles)[distinct], minlength=len(n_tokens))
 
 
 def _minhashes(hashes: np.ndarray, counts: np.ndarray) -> np.ndarray:
@@ -119,16 +119,20 @@ def _minhashes(hashes: np.ndarray, counts: np.ndarray) -> np.ndarray:
     return (mins.T >> np.uint64(32)).astype(np.uint32)
 
 
-def fingerprints(docs: Sequence[list[Sentence]]) -> list[tuple[tuple[int, ...], int]]:
-    """`fingerprint` of each document of a batch (the sentences of each), computed batch-wise."""
-    hashes, counts = _shingle_hashes(docs)
-    signatures = iter(_minhashes(hashes, counts).tolist())
-    return [(tuple(next(signatures)), n) if n else ((), 0) for n in counts.tolist()]
+def signatures(hashes: np.ndarray, n_tokens: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A batch's fingerprints from the `word_hashes` of its documents' tokens, the documents' in turn
+    with `n_tokens` tokens each: (the signature of each document with words, one row of `NUM_PERM` uint32
+    values each; the number of distinct shingles of every document, 0 for one without words)."""
+    shingles, counts = _shingle_hashes(hashes, n_tokens)
+    return _minhashes(shingles, counts), counts
 
 
 def fingerprint(sentences: list[Sentence]) -> tuple[tuple[int, ...], int]:
-    """(signature, number of distinct shingles); an empty signature for a document without words."""
-    return fingerprints([sentences])[0]
+    """(signature, number of distinct shingles) of one document; an empty signature for one without
+    words."""
+    hashes = word_hashes(itertools.chain.from_iterable(map(_words, sentences)))
+    rows, (n_shingles,) = signatures(hashes, np.array([len(hashes)]))
+    return (tuple(rows[0].tolist()), int(n_shingles)) if n_shingles else ((), 0)
 
 
 def similarity(sig_a: np.ndarray, sig_b: np.ndarray) -> float:
