@@ -1,8 +1,10 @@
 """Records become Arrow tables: one table per stored table, with the columns of its DDL in sql/schema/.
 
 Pure (no I/O): `to_tables` runs in the worker process at the end of a batch, so the flow process only
-moves columnar data, and the writer (wenji.tasks.store) inserts the tables as they are. The schemas below
-are the Arrow side of the DDL; tests/integration/test_table_schemas.py compares each with DESCRIBE.
+moves columnar data, and the writer (wenji.tasks.store) inserts the tables as they are. The tables
+computed from tokens (doc_terms, fingerprints) start from the sentences table's words, dictionary-encoded
+once per batch. The schemas below are the Arrow side of the DDL; tests/integration/test_table_schemas.py
+compares each with DESCRIBE.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from wenji.tasks.enrich import fingerprint
 from wenji.tasks.enrich.placeholders import is_template
 from wenji.tasks.records import ErrorRecord, Page, ProcessedDoc, Sentence
 
@@ -284,7 +287,7 @@ def term_counts(sentences: Sequence[Sentence]) -> Counter[tuple[str, str]]:
 
 
 def _enrichment_tables(run_id: str, doc_ids: pa.Array, docs: Sequence[ProcessedDoc]) -> dict[str, pa.Table]:
-    """The per-document enrichment tables of a batch: entities, terms, outline, placeholders, fingerprints."""
+    """The per-document enrichment tables of a batch: entities, terms, outline, placeholders."""
     ids, ents = _with_doc_ids(doc_ids, [pd.entities for pd in docs])
     entities = {
         "doc_id": ids,
@@ -323,65 +326,83 @@ def _enrichment_tables(run_id: str, doc_ids: pa.Array, docs: Sequence[ProcessedD
         "start_char": [ph.start for ph in slots],
         "end_char": [ph.end for ph in slots],
     }
-    signed = [i for i, pd in enumerate(docs) if pd.signature]
-    fingerprints = {
-        "doc_id": doc_ids.take(pa.array(signed, pa.int32())),
-        "n_shingles": [docs[i].n_shingles for i in signed],
-        "signature": [docs[i].signature for i in signed],
-    }
     return {
         "entities": table("entities", run_id, entities),
         "terms": table("terms", run_id, term_rows),
         "outline": table("outline", run_id, outline),
         "placeholders": table("placeholders", run_id, placeholders),
-        "fingerprints": table("fingerprints", run_id, fingerprints),
     }
 
 
-def _doc_terms_table(
-    run_id: str, doc_ids: pa.Array, sentences: pa.Table, n_sentences: Sequence[int]
+def _fingerprints_table(
+    run_id: str, doc_ids: pa.Array, word: pa.DictionaryArray, n_tokens: Sequence[int]
 ) -> pa.Table:
-    """`term_counts` of every document of the batch at once, in Arrow, from the sentences table (whose
-    rows belong to the documents in turn, `n_sentences` each).
-
-    The rows come out as `term_counts` orders them (documents in turn, each one's tokens in order of first
-    occurrence); the `is_counted_token` test runs once per distinct `x`-tagged word.
-    """
-    words, tags = sentences.column("words").combine_chunks(), sentences.column("pos").combine_chunks()
-    doc_of_sentence = np.repeat(np.arange(len(n_sentences), dtype=np.int32), n_sentences)
-    doc_of_token = np.repeat(doc_of_sentence, pc.list_value_length(words).to_numpy())
-    tokens = pa.table(
-        {
-            "doc": doc_of_token,
-            "word": words.flatten(),
-            "pos": tags.flatten(),
-            "at": np.arange(len(doc_of_token), dtype=np.int32),
-        }
-    )
-    counts = tokens.group_by(["doc", "word", "pos"], use_threads=False).aggregate(
-        [([], "count_all"), ("at", "min")]
-    )
-    counts = counts.take(pc.sort_indices(counts.column("at_min")))
-    tagged_x = pc.equal(counts.column("pos"), "x")
-    x_words = pc.unique(counts.column("word").filter(tagged_x)).to_pylist()
-    uncounted = pa.array([w for w in x_words if not is_counted_token(w, "x")], _STR)
-    counts = counts.filter(pc.invert(pc.and_(tagged_x, pc.is_in(counts.column("word"), uncounted))))
+    """MinHash signatures (enrich/fingerprint.py) of the documents with words, from the batch's tokens
+    (`word`, dictionary-encoded; the documents' in turn, `n_tokens` each): each distinct word is hashed
+    once, not once per token."""
+    hashes = fingerprint.word_hashes(word.dictionary.to_pylist())[word.indices.to_numpy()]
+    signatures, n_shingles = fingerprint.signatures(hashes, np.array(n_tokens, dtype=np.int64))
+    signed = np.flatnonzero(n_shingles)
+    offsets = np.arange(0, signatures.size + 1, fingerprint.NUM_PERM, dtype=np.int32)
     return table(
-        "doc_terms",
+        "fingerprints",
         run_id,
         {
-            "doc_id": doc_ids.take(counts.column("doc")),
-            "word": counts.column("word"),
-            "pos": counts.column("pos"),
-            "n": counts.column("count_all").cast(pa.int32()),
+            "doc_id": doc_ids.take(signed),
+            "n_shingles": n_shingles[signed].astype(np.int32),
+            "signature": pa.ListArray.from_arrays(offsets, signatures.ravel()),
         },
     )
 
 
-def _pages_table(run_id: str, pages: Sequence[Page], docs: Sequence[ProcessedDoc]) -> pa.Table:
-    docs_per_page = Counter(pd.doc.page_id for pd in docs)
-    titles = {pd.doc.page_id: pd.doc.meta.title for pd in docs}
-    page_ids = [page.page_id for page in pages]
+def _doc_terms_table(
+    run_id: str, doc_ids: pa.Array, word: pa.DictionaryArray, sentences: pa.Table, n_tokens: Sequence[int]
+) -> pa.Table:
+    """`term_counts` of every document of the batch at once, in Arrow, from the sentences table (whose
+    rows belong to the documents in turn, with `n_tokens` tokens each; `word` are their words,
+    dictionary-encoded).
+
+    The rows come out as `term_counts` orders them (documents in turn, each one's tokens in order of first
+    occurrence); the `is_counted_token` test runs once per distinct `x`-tagged word.
+    """
+    tag = sentences.column("pos").combine_chunks().flatten().dictionary_encode()
+    n_words, n_tags = len(word.dictionary), len(tag.dictionary)
+    # One integer per (document, word, tag): a hash count of single integers, which keeps the order of
+    # first occurrence, costs a fraction of a group-by on the three columns; of 32-bit ones, when a batch's
+    # keys fit, 3/4 of 64-bit ones.
+    key_type = np.int32 if len(n_tokens) * n_words * n_tags <= np.iinfo(np.int32).max else np.int64
+    doc_of_token = np.repeat(np.arange(len(n_tokens), dtype=key_type), n_tokens)
+    keys = (doc_of_token * n_words + word.indices.to_numpy()) * n_tags + tag.indices.to_numpy()
+    counts = pc.value_counts(keys)
+    doc_no, token = np.divmod(counts.field("values").to_numpy(), n_words * n_tags)
+    word_no, tag_no = np.divmod(token, n_tags)
+    tagged_x = tag_no == pc.index(tag.dictionary, "x").as_py()
+    uncounted = np.zeros(n_words, dtype=bool)
+    for no in np.unique(word_no[tagged_x]).tolist():
+        uncounted[no] = not is_counted_token(word.dictionary[no].as_py(), "x")
+    kept = pa.array(~(tagged_x & uncounted[word_no]))
+    return table(
+        "doc_terms",
+        run_id,
+        {
+            "doc_id": doc_ids.take(pa.array(doc_no).filter(kept)),
+            "word": word.dictionary.take(pa.array(word_no).filter(kept)),
+            "pos": tag.dictionary.take(pa.array(tag_no).filter(kept)),
+            "n": counts.field("counts").filter(kept).cast(pa.int32()),
+        },
+    )
+
+
+def _pages_table(
+    run_id: str,
+    pages: Sequence[Page],
+    page_ids: list[str],
+    docs: Sequence[ProcessedDoc],
+    doc_pages: list[str],
+) -> pa.Table:
+    """`page_ids` are those of `pages`, `doc_pages` those of the documents' pages."""
+    docs_per_page = Counter(doc_pages)
+    titles = {pid: pd.doc.meta.title for pid, pd in zip(doc_pages, docs, strict=True)}
     return table(
         "pages",
         run_id,
@@ -406,14 +427,16 @@ def _pages_table(run_id: str, pages: Sequence[Page], docs: Sequence[ProcessedDoc
     )
 
 
-def _documents_table(run_id: str, doc_ids: pa.Array, docs: Sequence[ProcessedDoc]) -> pa.Table:
+def _documents_table(
+    run_id: str, doc_ids: pa.Array, docs: Sequence[ProcessedDoc], doc_pages: list[str], n_tokens: list[int]
+) -> pa.Table:
     texts = [pd.doc.text for pd in docs]
     return table(
         "documents",
         run_id,
         {
             "doc_id": doc_ids,
-            "page_id": [pd.doc.page_id for pd in docs],
+            "page_id": doc_pages,
             "url": [pd.doc.url for pd in docs],
             "part_no": [pd.doc.part_no for pd in docs],
             "title": [pd.doc.title for pd in docs],
@@ -427,7 +450,7 @@ def _documents_table(run_id: str, doc_ids: pa.Array, docs: Sequence[ProcessedDoc
             "n_chars": [len(text) for text in texts],
             "n_paragraphs": [len(pd.doc.paragraphs) for pd in docs],
             "n_sentences": [len(pd.sentences) for pd in docs],
-            "n_tokens": [pd.n_tokens for pd in docs],
+            "n_tokens": n_tokens,
             "doc_type": [pd.doc_type for pd in docs],
             "n_placeholders": [len(pd.placeholders) for pd in docs],
             "is_template": [is_template(pd.placeholders) for pd in docs],
@@ -517,7 +540,12 @@ def to_tables(
 ) -> BatchTables:
     """Turn one batch of records into Arrow tables (pure; no I/O)."""
     doc_ids = pa.array([pd.doc.doc_id for pd in docs], _STR)
+    # Each computed once: a page id is a hash, a document's token count a sum over its sentences.
+    page_ids = [page.page_id for page in pages]
+    doc_pages = [pd.doc.page_id for pd in docs]
+    n_tokens = [pd.n_tokens for pd in docs]
     sentences = _sentences_table(run_id, doc_ids, docs)
+    word = sentences.column("words").combine_chunks().flatten().dictionary_encode()
     now = datetime.now(UTC)
     error_rows = {
         "url": [e.url for e in errors],
@@ -528,16 +556,17 @@ def to_tables(
     }
     return BatchTables(
         tables={
-            "pages": _pages_table(run_id, pages, docs),
-            "documents": _documents_table(run_id, doc_ids, docs),
+            "pages": _pages_table(run_id, pages, page_ids, docs, doc_pages),
+            "documents": _documents_table(run_id, doc_ids, docs, doc_pages, n_tokens),
             "paragraphs": _paragraphs_table(run_id, doc_ids, docs),
             "sentences": sentences,
             "keywords": _keywords_table(run_id, doc_ids, docs),
             **_enrichment_tables(run_id, doc_ids, docs),
-            "doc_terms": _doc_terms_table(run_id, doc_ids, sentences, [len(pd.sentences) for pd in docs]),
+            "fingerprints": _fingerprints_table(run_id, doc_ids, word, n_tokens),
+            "doc_terms": _doc_terms_table(run_id, doc_ids, word, sentences, n_tokens),
             "errors": table("errors", run_id, error_rows),
         },
-        page_ids=[page.page_id for page in pages],
+        page_ids=page_ids,
         urls=list(dict.fromkeys([*(page.url for page in pages), *(err.url for err in errors)])),
         unchanged_urls=list(unchanged_urls),
     )

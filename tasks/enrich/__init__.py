@@ -2,8 +2,9 @@
 
 `enrich_all` runs every enricher over a batch of (Doc, sentences): keywords (keywords.py), then the
 structure enrichers, each a pure per-document function in its own module: entities, terms, outline,
-placeholders, doc_type, fingerprint. The corpus-wide step that needs all documents at once (near-duplicate
-groups, duplicates.py) runs after the batches are loaded.
+placeholders, doc_type. MinHash fingerprints (fingerprint.py) are computed by `tables.to_tables` from the
+batch's tokens in Arrow, where the words already are one dictionary-encoded column. The corpus-wide step
+that needs all documents at once (near-duplicate groups, duplicates.py) runs after the batches are loaded.
 
 A structure enricher that fails on one document leaves that document's field empty and records an error
 row (`enrich_<name>_failed`); the document and its other enrichments are kept.
@@ -15,8 +16,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
-# Modules, not their functions: `fingerprint.fingerprint` imported by name would hide the submodule.
-from wenji.tasks.enrich import doctype, entities, fingerprint, keywords, outline, placeholders, terms
+from wenji.tasks.enrich import doctype, entities, keywords, outline, placeholders, terms
 from wenji.tasks.records import Doc, ErrorRecord, ProcessedDoc, Sentence, StepResult
 from wenji.tasks.settings import EnrichConfig
 
@@ -44,11 +44,6 @@ def _doc_type(doc: Doc, sentences: list[Sentence]) -> dict[str, Any]:
     return {"doc_type": doctype.classify_doc_type(doc.title or doc.meta.title, doc.text)}
 
 
-def _fingerprint(doc: Doc, sentences: list[Sentence]) -> dict[str, Any]:
-    signature, n_shingles = fingerprint.fingerprint(sentences)
-    return {"signature": signature, "n_shingles": n_shingles}
-
-
 # (name, function returning ProcessedDoc fields); the name is used in error kinds and counters.
 STRUCTURE_ENRICHERS: tuple[tuple[str, Enricher], ...] = (
     ("entities", _entities),
@@ -56,7 +51,6 @@ STRUCTURE_ENRICHERS: tuple[tuple[str, Enricher], ...] = (
     ("outline", _outline),
     ("placeholders", _placeholders),
     ("doc_type", _doc_type),
-    ("fingerprint", _fingerprint),
 )
 
 
@@ -91,7 +85,6 @@ def enrich_all(segmented: list[tuple[Doc, list[Sentence]]], cfg: EnrichConfig) -
         counters["terms"] += len(pd.terms)
         counters["headings"] += len(pd.outline)
         counters["placeholders"] += len(pd.placeholders)
-        counters["docs_fingerprinted"] += bool(pd.signature)
         enriched.append(pd)
     result.items = enriched
     return result

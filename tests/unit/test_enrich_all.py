@@ -35,12 +35,10 @@ def enriched():
 
 def test_every_enricher_fills_its_fields(enriched) -> None:
     assert enriched.errors == []
-    assert enriched.counters["docs_fingerprinted"] == 2
     for pd in enriched.items:
         assert pd.keywords and pd.entities and pd.terms and pd.outline and pd.placeholders
         assert pd.doc_type == "讲话"
         assert len(pd.section_paths) == len(pd.doc.paragraphs)
-        assert len(pd.signature) == 128 and pd.n_shingles > 0
 
 
 def test_a_failing_enricher_costs_only_its_own_field(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -11,6 +11,7 @@ import pytest
 from enrich_fixtures import WENMING, XUNCHA, segmented, speech
 
 from wenji.tasks.db import migrate, open_db
+from wenji.tasks.enrich import fingerprint as fp
 from wenji.tasks.enrich.duplicates import find_duplicates, group_near_duplicates
 from wenji.tasks.enrich.fingerprint import NUM_PERM, fingerprint, similarity
 
@@ -46,6 +47,19 @@ def test_signatures_are_stable_and_estimate_similarity(signatures) -> None:
 
 def test_text_without_words_has_no_signature() -> None:
     assert fingerprint(segmented(["。。。！！"])[1]) == ((), 0)
+
+
+def test_a_batch_fingerprints_each_document_as_alone() -> None:
+    # Between two speeches: no words, fewer words than a shingle (padded), exactly one shingle.
+    short = ["。。。！！", "会议。", "召开 会议 。", "我们召开全体会议。"]  # 0, 1, 2 and 3 words
+    docs = [speech(WENMING)[1], *(segmented([text])[1] for text in short), speech(XUNCHA)[1]]
+    tokens = [[w for s in sentences for w in s.words] for sentences in docs]
+    rows, n_shingles = fp.signatures(
+        fp.word_hashes(w for ws in tokens for w in ws), np.array(list(map(len, tokens)))
+    )
+    alone = [fingerprint(sentences) for sentences in docs]
+    assert [tuple(row) for row in rows.tolist()] == [sig for sig, _ in alone if sig]
+    assert n_shingles.tolist() == [n for _, n in alone] and n_shingles.tolist()[1:5] == [0, 1, 1, 1]
 
 
 def test_copy_is_grouped_and_the_other_speech_is_not(signatures) -> None:
