@@ -36,6 +36,11 @@ _ALNUM_RE = re.compile(r"[^\W_]")
 _LATIN_RE = re.compile(r"[A-Za-z]")
 _CELL_EDGE = " " + R.CELL_MARK
 _CELL_MARK_RE = re.compile(f" ?(?:{R.CELL_MARK} ?)+")
+# The tag sets the walk tests on every element, bound once (a module attribute lookup per test adds up).
+_DROP_TAGS, _BLOCK_TAGS, _CELL_TAGS = R.DROP_TAGS, R.BLOCK_TAGS, R.CELL_TAGS
+_HEADING_TAGS, _GUTTER_TAGS, _BOILERPLATE_TAGS = R.HEADING_TAGS, R.GUTTER_TAGS, R.BOILERPLATE_TAGS
+# The whitespace `_WS_RE` folds.
+_ASCII_WS = " \t\n\r\f\v"
 # The walk recurses once per DOM level: at this depth it needs about 210 of Python's default 1000 frames
 # (measured), leaving the rest to the caller's stack (Prefect's task engine, the worker pool). Real article
 # markup nests 20-40 levels deep; deeper subtrees are flattened (see `_Walker._flattened`).
@@ -86,10 +91,9 @@ class _Walker:
     _data_cell_depth: int = 0  # > 0 inside a data cell, whose blocks join into the row's line
     _crumb_depth: int = 0  # > 0 inside an element marked as a breadcrumb
     acquitted: frozenset[int] = frozenset()  # mem_ids of hinted elements that hold the page's prose
-    _hinted: int = 0  # mem_id of the block being entered, when its own hint condemns it
 
     def walk(self, root: LexborNode) -> None:
-        self._enter_block(root.tag or "", boiler=False)
+        self._open(root.tag or "", boiler=False, hinted=0)
         self._children(root, in_link=False, boiler=False, in_pre=False, depth=0)
         self._leave_block()
 
@@ -101,12 +105,17 @@ class _Walker:
         for child in node.iter(include_text=True):
             tag = child.tag
             if tag == "-text":
+                text = child.text_content or ""
+                # Half the text nodes are the indentation between two blocks: before any text of a line it
+                # adds nothing (`_flush` strips it), and skipping it spares that line's flush.
+                if not pieces and not text.strip(_ASCII_WS):
+                    continue
                 if plain:
-                    pieces.append(child.text_content or "")
+                    pieces.append(text)
                 else:
-                    self._text(child.text_content or "", in_link, boiler, in_pre)
+                    self._text(text, in_link, boiler, in_pre)
                 continue
-            if not tag or tag[0] == "-" or tag in R.DROP_TAGS:
+            if not tag or tag[0] == "-" or tag in _DROP_TAGS:
                 continue
             if depth >= MAX_DOM_DEPTH:
                 self._flattened(child, in_link, boiler)
@@ -114,66 +123,56 @@ class _Walker:
             # Half the elements carry no attribute at all; they skip the attribute checks.
             attrs = child.attributes
             if (attrs and is_hidden_element(attrs)) or (
-                tag in R.GUTTER_TAGS and is_line_number_gutter(child, in_pre)
+                tag in _GUTTER_TAGS and is_line_number_gutter(child, in_pre)
             ):
                 continue
             if tag == "br":
                 if self._data_cell_depth:
                     pieces.append(" ")
-                else:
+                elif pieces:
                     self._flush()
                 continue
+            hinted = 0  # the mem_id of an element condemned by its own class/id; see `acquitted_hint_holders`
             if attrs:
                 hint = _class_and_id(attrs)
                 child_boiler = boiler or _is_boilerplate_element(tag, hint)
-                if child_boiler and not boiler and hint and tag not in R.BOILERPLATE_TAGS:
-                    node_id = child.mem_id  # condemned by its own class/id; see `acquitted_hint_holders`
+                if child_boiler and not boiler and hint and tag not in _BOILERPLATE_TAGS:
+                    node_id = child.mem_id
                     child_boiler = node_id not in self.acquitted
-                    self._hinted = node_id if child_boiler else 0
+                    hinted = node_id if child_boiler else 0
                 crumb = has_breadcrumb_hint(attrs, hint)
                 child_link = in_link or (tag == "a" and "href" in attrs)
             else:  # `_is_boilerplate_element(tag, "")`, without the call
-                child_boiler = boiler or tag in R.BOILERPLATE_TAGS
+                child_boiler = boiler or tag in _BOILERPLATE_TAGS
                 crumb = False
                 child_link = in_link  # `is_real_link`: an `<a>` without href is no link
             child_pre = in_pre or tag == "pre"
             self._crumb_depth += crumb
-            if tag in R.BLOCK_TAGS and not self._data_cell_depth:
-                heading = tag in R.HEADING_TAGS
-                self._enter_block(tag, child_boiler)
+            if tag in _BLOCK_TAGS and not self._data_cell_depth:
+                heading = tag in _HEADING_TAGS
+                if pieces:
+                    self._flush()
+                self._open(tag, child_boiler, hinted)
                 self._heading_depth += heading
                 self._children(child, child_link, child_boiler, child_pre, depth + 1)
                 self._heading_depth -= heading
                 self._leave_block()
-            elif tag in R.CELL_TAGS:
-                self._cell(child, tag, child_link, child_boiler, child_pre, depth + 1)
-            else:
-                self._hinted = 0  # an inline element (or a block in a data cell) makes no element to acquit
-                if tag in R.BLOCK_TAGS and pieces:  # a block inside a data cell: a word break, not a line
+            elif tag in _CELL_TAGS:
+                self._cell(child, tag, child_link, child_boiler, child_pre, depth + 1, hinted)
+            else:  # an inline element (or a block in a data cell) makes no element to acquit
+                if tag in _BLOCK_TAGS and pieces:  # a block inside a data cell: a word break, not a line
                     pieces.append(" ")
                 self._children(child, child_link, child_boiler, child_pre, depth + 1)
             self._crumb_depth -= crumb
 
     def _cell(
-        self, node: LexborNode, tag: str, in_link: bool, boiler: bool, in_pre: bool, depth: int
+        self, node: LexborNode, tag: str, in_link: bool, boiler: bool, in_pre: bool, depth: int, hinted: int
     ) -> None:
         """A table cell: it joins its row's line unless it holds blocks of its own (layout tables)."""
         if self._pieces:
             self._pieces.append(R.CELL_MARK)
         before = len(self.lines)
-        self.elements.append(
-            _Element(
-                tag=tag,
-                start=before,
-                boiler=boiler,
-                crumb_hint=self._crumb_depth > 0,
-                hinted=self._hinted,
-                parent=self._stack[-1] if self._stack else -1,
-            )
-        )
-        self._hinted = 0
-        index = len(self.elements) - 1
-        self._stack.append(index)
+        index = self._open(tag, boiler, hinted)
         data_cell = is_data_cell(node)
         self._data_cell_depth += data_cell
         self._children(node, in_link, boiler, in_pre, depth)
@@ -195,23 +194,21 @@ class _Walker:
         self._text(node.text(deep=True, separator="\n"), in_link, boiler, in_pre=True)
         self._flush()
 
-    def _enter_block(self, tag: str, boiler: bool) -> None:
-        self._flush()
+    def _open(self, tag: str, boiler: bool, hinted: int) -> int:
+        """A new element holding the lines from here on (a block or a cell), made the innermost; its index."""
+        stack = self._stack
+        index = len(self.elements)
         self.elements.append(
             _Element(
-                tag=tag,
-                start=len(self.lines),
-                boiler=boiler,
-                crumb_hint=self._crumb_depth > 0,
-                hinted=self._hinted,
-                parent=self._stack[-1] if self._stack else -1,
+                tag, len(self.lines), -1, boiler, self._crumb_depth > 0, hinted, stack[-1] if stack else -1
             )
         )
-        self._hinted = 0
-        self._stack.append(len(self.elements) - 1)
+        stack.append(index)
+        return index
 
     def _leave_block(self) -> None:
-        self._flush()
+        if self._pieces:
+            self._flush()
         self.elements[self._stack.pop()].end = len(self.lines)
 
     def _text(self, text: str, in_link: bool, boiler: bool, in_pre: bool) -> None:
@@ -229,13 +226,14 @@ class _Walker:
             self._boiler_chars += n if boiler else 0
 
     def _flush(self) -> None:
-        if not self._pieces:
+        pieces = self._pieces
+        if not pieces:
             return
-        raw = "".join(self._pieces)
+        raw = "".join(pieces)
         link_chars, boiler_chars = self._link_chars, self._boiler_chars
-        self._pieces.clear()
+        pieces.clear()
         self._link_chars = self._boiler_chars = 0
-        if raw.isspace():  # the indentation between two block tags: most flushes end here
+        if raw.isspace():
             return
         text = _WS_RE.sub(" ", raw).strip(_CELL_EDGE)
         if R.CELL_MARK in text:
@@ -244,15 +242,16 @@ class _Walker:
         if chars == 0:
             return
         holder = self._stack[-1]
+        box = self.elements[holder]
         self.lines.append(
             _Line(
-                text=text,
-                chars=chars,
-                link_chars=min(link_chars, chars),
-                holder=holder,
-                boiler=self.elements[holder].boiler or 2 * boiler_chars > chars,
-                heading=self._heading_depth > 0,
-                crumb_hint=self.elements[holder].crumb_hint or self._crumb_depth > 0,
+                text,
+                chars,
+                min(link_chars, chars),
+                holder,
+                box.boiler or 2 * boiler_chars > chars,
+                self._heading_depth > 0,
+                box.crumb_hint or self._crumb_depth > 0,
             )
         )
 
