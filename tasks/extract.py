@@ -39,6 +39,7 @@ _CELL_MARK_RE = re.compile(f" ?(?:{R.CELL_MARK} ?)+")
 # The tag sets the walk tests on every element, bound once (a module attribute lookup per test adds up).
 _DROP_TAGS, _BLOCK_TAGS, _CELL_TAGS = R.DROP_TAGS, R.BLOCK_TAGS, R.CELL_TAGS
 _HEADING_TAGS, _GUTTER_TAGS, _BOILERPLATE_TAGS = R.HEADING_TAGS, R.GUTTER_TAGS, R.BOILERPLATE_TAGS
+_NEVER_BOILERPLATE_TAGS = R.NEVER_BOILERPLATE_TAGS
 # The whitespace `_WS_RE` folds.
 _ASCII_WS = " \t\n\r\f\v"
 # The walk recurses once per DOM level: at this depth it needs about 210 of Python's default 1000 frames
@@ -134,18 +135,19 @@ class _Walker:
                 continue
             hinted = 0  # the mem_id of an element condemned by its own class/id; see `acquitted_hint_holders`
             if attrs:
-                hint = _class_and_id(attrs)
-                child_boiler = boiler or _is_boilerplate_element(tag, hint)
-                if child_boiler and not boiler and hint and tag not in _BOILERPLATE_TAGS:
-                    node_id = child.mem_id
-                    child_boiler = node_id not in self.acquitted
-                    hinted = node_id if child_boiler else 0
-                crumb = has_breadcrumb_hint(attrs, hint)
+                widget, crumb = _attribute_hints(attrs)
                 child_link = in_link or (tag == "a" and "href" in attrs)
-            else:  # `_is_boilerplate_element(tag, "")`, without the call
-                child_boiler = boiler or tag in _BOILERPLATE_TAGS
-                crumb = False
+            else:
+                widget = crumb = False
                 child_link = in_link  # `is_real_link`: an `<a>` without href is no link
+            if boiler or tag in _BOILERPLATE_TAGS:
+                child_boiler = True
+            elif widget and tag not in _NEVER_BOILERPLATE_TAGS:
+                node_id = child.mem_id
+                child_boiler = node_id not in self.acquitted
+                hinted = node_id if child_boiler else 0
+            else:
+                child_boiler = False
             child_pre = in_pre or tag == "pre"
             self._crumb_depth += crumb
             if tag in _BLOCK_TAGS and not self._data_cell_depth:
@@ -356,25 +358,28 @@ def is_hidden_element(attrs: dict[str, str | None]) -> bool:
     and text hidden that way is judged by density like any other. Misses elements hidden by a stylesheet
     class (`.hide`), which would need CSS evaluation.
     """
-    return "hidden" in attrs or R.HIDDEN_STYLE_RE.search(attrs.get("style") or "") is not None
+    style = attrs.get("style")  # on few elements: the others skip the search
+    return "hidden" in attrs or (style is not None and R.HIDDEN_STYLE_RE.search(style) is not None)
 
 
-def _class_and_id(attrs: dict[str, str | None]) -> str:
-    """The element's class and id as one string: the words widget and breadcrumb hints are read from."""
-    return f"{attrs.get('class') or ''} {attrs.get('id') or ''}".strip()
+def _attribute_hints(attrs: dict[str, str | None]) -> tuple[bool, bool]:
+    """(the class or id names a boilerplate widget, the element is marked as a breadcrumb).
 
+    Widgets: comment, share, related or menu classes (BOILERPLATE_ATTR_RE). Catches the widgets that carry
+    prose-like text (comments, related-article summaries) which the link density alone would keep. Misses
+    widgets with meaningless class names (`.r2`, `.box3`); those are left to link density and the tail
+    markers. The walk also condemns nav/footer/aside by their tag and never html/body/main/article.
 
-def has_breadcrumb_hint(attrs: dict[str, str | None], hint: str) -> bool:
-    """An element marked as a breadcrumb: aria-label="breadcrumb", or a class/id (`hint`, see `_class_and_id`)
-    such as crumb, path, weizhi.
-
-    Only supporting evidence for `parse_unlabelled_breadcrumb` (a `.path` div may hold anything); misses
-    breadcrumbs marked by meaningless classes (`.wz`, `.r1`).
+    Breadcrumbs: aria-label="breadcrumb", or a class/id such as crumb, path, weizhi. Only supporting
+    evidence for `parse_unlabelled_breadcrumb` (a `.path` div may hold anything); misses breadcrumbs
+    marked by meaningless classes (`.wz`, `.r1`).
     """
-    aria = attrs.get("aria-label") or ""
-    if "breadcrumb" in aria.lower() or "面包屑" in aria:
-        return True
-    return bool(hint) and _hint_words(hint)[1]
+    hint = f"{attrs.get('class') or ''} {attrs.get('id') or ''}".strip()
+    widget, crumb = _hint_words(hint) if hint else (False, False)
+    if not crumb:
+        aria = attrs.get("aria-label") or ""
+        crumb = "breadcrumb" in aria.lower() or "面包屑" in aria
+    return widget, crumb
 
 
 # Distinct class/id strings seen by one worker: a template repeats its few hundred on every page, so this
@@ -384,27 +389,12 @@ HINT_CACHE_SIZE = 4096
 
 @lru_cache(maxsize=HINT_CACHE_SIZE)
 def _hint_words(hint: str) -> tuple[bool, bool]:
-    """(names a boilerplate widget, names a breadcrumb) for a class/id string (see `_class_and_id`).
+    """(names a boilerplate widget, names a breadcrumb) for a class/id string (see `_attribute_hints`).
 
     Cached: each element with a class would otherwise run both searches again, and templates print the
     same classes on every page.
     """
     return R.BOILERPLATE_ATTR_RE.search(hint) is not None, R.BREADCRUMB_ATTR_RE.search(hint) is not None
-
-
-def _is_boilerplate_element(tag: str, hint: str) -> bool:
-    """Nav/footer/aside, and elements whose class or id (`hint`) names a comment, share, related or menu
-    widget.
-
-    Catches the widgets that carry prose-like text (comments, related-article summaries) which the link
-    density alone would keep. Misses widgets with meaningless class names (`.r2`, `.box3`); those are
-    left to link density and the tail markers.
-    """
-    if tag in R.BOILERPLATE_TAGS:
-        return True
-    if tag in R.NEVER_BOILERPLATE_TAGS:
-        return False
-    return bool(hint) and _hint_words(hint)[0]
 
 
 # ------------------------------------------------------------------------------------------- line verdicts
