@@ -63,6 +63,7 @@ class _Line:
     holder: int  # index of the innermost block element
     boiler: bool  # inside nav/footer/aside or a comment/share/related widget
     heading: bool  # held by h1-h3
+    prose: bool  # holds prose punctuation (PROSE_PUNCT_RE); asked of most lines three or four times
     crumb_hint: bool = False  # inside an element marked as a breadcrumb (class/id/aria-label)
     boilerplate: bool | None = None  # `_is_boilerplate_line` of `text`, once asked (see `_is_boilerplate`)
 
@@ -253,6 +254,7 @@ class _Walker:
                 holder,
                 box.boiler or 2 * boiler_chars > chars,
                 self._heading_depth > 0,
+                R.PROSE_PUNCT_RE.search(text) is not None,
                 box.crumb_hint or self._crumb_depth > 0,
             )
         )
@@ -290,7 +292,7 @@ def acquitted_hint_holders(walker: _Walker) -> frozenset[int]:
         return frozenset()
     prefix = [0]
     for line in walker.lines:
-        prose = line.link_chars <= R.LINK_DENSITY_MAX * line.chars and R.PROSE_PUNCT_RE.search(line.text)
+        prose = line.link_chars <= R.LINK_DENSITY_MAX * line.chars and line.prose
         prefix.append(prefix[-1] + (line.chars if prose else 0))
     total = prefix[-1]
     if total < R.MIN_MAIN_TEXT_CHARS:
@@ -585,7 +587,7 @@ def is_teaser_list(lines: list[_Line]) -> bool:
     rhythm (or one summary cut off with "...") gives it away. Misses list pages whose summaries come
     before their links, and one- or two-item lists with untruncated summaries.
     """
-    prose = [not is_link_list_line(ln) and R.PROSE_PUNCT_RE.search(ln.text) is not None for ln in lines]
+    prose = [not is_link_list_line(ln) and ln.prose for ln in lines]
     pairs = [
         i + 1
         for i, ln in enumerate(lines[:-1])
@@ -600,7 +602,7 @@ def _line_value(line: _Line) -> float:
     """Contribution of one line to its containers' score (module docstring, step 2)."""
     if _is_boilerplate(line):
         return -float(line.chars)
-    prose = R.PROSE_PUNCT_RE.search(line.text) is not None
+    prose = line.prose
     if not prose and line.chars < R.NEUTRAL_LINE_MAX_CHARS:
         return 0.0
     return float(line.chars - 2 * line.link_chars)
@@ -767,11 +769,7 @@ def is_next_post_line(text: str) -> bool:
 
 
 def _is_prose_line(line: _Line) -> bool:
-    return (
-        not _is_boilerplate(line)
-        and R.PROSE_PUNCT_RE.search(line.text) is not None
-        and not is_reprint_notice(line.text)
-    )
+    return not _is_boilerplate(line) and line.prose and not is_reprint_notice(line.text)
 
 
 def is_mid_article_box(lines: list[_Line], index: int, end: int) -> bool:
@@ -848,7 +846,7 @@ def _main_lines(walker: _Walker, box: _Element, title: str) -> tuple[list[_Line]
         if not prose_chars and title_key and _is_title_line(text, title_key):
             continue
         kept.append(line)
-        if R.PROSE_PUNCT_RE.search(text) is not None:
+        if line.prose:  # as of `text`: the stripped spaces are no punctuation
             prose_chars += line.chars
     return _trimmed_edges(kept), end
 
@@ -1421,11 +1419,7 @@ def _first_paragraph_index(walker: _Walker, box: _Element | None) -> int:
         return 0
     for index in range(box.start, box.end):
         line = walker.lines[index]
-        if (
-            line.chars >= R.NEUTRAL_LINE_MAX_CHARS
-            and R.PROSE_PUNCT_RE.search(line.text)
-            and not _is_boilerplate(line)
-        ):
+        if line.chars >= R.NEUTRAL_LINE_MAX_CHARS and line.prose and not _is_boilerplate(line):
             return index
     return box.end
 
