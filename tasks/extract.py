@@ -114,8 +114,13 @@ class _Walker:
                     continue
                 if plain:
                     pieces.append(text)
-                else:
+                elif in_pre:
                     self._text(text, in_link, boiler, in_pre)
+                else:  # in a link or a widget: `_text` without the call, the next most common case
+                    pieces.append(text)
+                    n = visible_len(text)
+                    self._link_chars += n if in_link else 0
+                    self._boiler_chars += n if boiler else 0
                 continue
             if not tag or tag[0] == "-" or tag in _DROP_TAGS:
                 continue
@@ -364,6 +369,11 @@ def is_hidden_element(attrs: dict[str, str | None]) -> bool:
     return "hidden" in attrs or (style is not None and R.HIDDEN_STYLE_RE.search(style) is not None)
 
 
+# Distinct (class, id, aria-label) values seen by one worker: a template repeats its few hundred on every
+# page, so this bounds the cache's memory without evicting a template's hints between its pages.
+HINT_CACHE_SIZE = 4096
+
+
 def _attribute_hints(attrs: dict[str, str | None]) -> tuple[bool, bool]:
     """(the class or id names a boilerplate widget, the element is marked as a breadcrumb).
 
@@ -376,27 +386,19 @@ def _attribute_hints(attrs: dict[str, str | None]) -> tuple[bool, bool]:
     evidence for `parse_unlabelled_breadcrumb` (a `.path` div may hold anything); misses breadcrumbs
     marked by meaningless classes (`.wz`, `.r1`).
     """
-    hint = f"{attrs.get('class') or ''} {attrs.get('id') or ''}".strip()
-    widget, crumb = _hint_words(hint) if hint else (False, False)
-    if not crumb:
-        aria = attrs.get("aria-label") or ""
-        crumb = "breadcrumb" in aria.lower() or "面包屑" in aria
-    return widget, crumb
-
-
-# Distinct class/id strings seen by one worker: a template repeats its few hundred on every page, so this
-# bounds the cache's memory without evicting a template's hints between its pages.
-HINT_CACHE_SIZE = 4096
+    return _hints(attrs.get("class"), attrs.get("id"), attrs.get("aria-label"))
 
 
 @lru_cache(maxsize=HINT_CACHE_SIZE)
-def _hint_words(hint: str) -> tuple[bool, bool]:
-    """(names a boilerplate widget, names a breadcrumb) for a class/id string (see `_attribute_hints`).
-
-    Cached: each element with a class would otherwise run both searches again, and templates print the
-    same classes on every page.
-    """
-    return R.BOILERPLATE_ATTR_RE.search(hint) is not None, R.BREADCRUMB_ATTR_RE.search(hint) is not None
+def _hints(class_: str | None, id_: str | None, aria: str | None) -> tuple[bool, bool]:
+    """`_attribute_hints` of these attribute values. Cached: templates print the same classes on every
+    page, and each element with a class would otherwise run both searches again."""
+    hint = f"{class_ or ''} {id_ or ''}".strip()
+    widget = R.BOILERPLATE_ATTR_RE.search(hint) is not None
+    crumb = R.BREADCRUMB_ATTR_RE.search(hint) is not None
+    if not crumb and aria:
+        crumb = "breadcrumb" in aria.lower() or "面包屑" in aria
+    return widget, crumb
 
 
 # ------------------------------------------------------------------------------------------- line verdicts
