@@ -830,7 +830,8 @@ def _main_lines(walker: _Walker, box: _Element, title: str) -> tuple[list[_Line]
     for index in range(box.start, box.end):
         line = walker.lines[index]
         text = line.text.strip("\xa0\u3000 ")
-        if prose_chars and is_tail_marker(text) and not is_mid_article_box(walker.lines, index, box.end):
+        marker = is_tail_marker(text)
+        if prose_chars and marker and not is_mid_article_box(walker.lines, index, box.end):
             end = index
             break
         if (prose_chars and is_paywall_line(text)) or (
@@ -841,7 +842,7 @@ def _main_lines(walker: _Walker, box: _Element, title: str) -> tuple[list[_Line]
         # The verdict differs from the cached one only when stripping the indentation changed the text.
         if (
             (_is_boilerplate(line) if text == line.text else _is_boilerplate_line(line, text))
-            or is_tail_marker(text)
+            or marker
             or is_link_toc_heading(walker.lines, index)
         ):
             continue
