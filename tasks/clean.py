@@ -46,9 +46,12 @@ _CJK_CLASS = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
 CJK_CHAR_RE = re.compile(f"[{_CJK_CLASS}]")
 # Characters after which ASCII punctuation is a half-width slip: ideographs, placeholders, closing marks.
 _PUNCT_LEFT = f"[{_CJK_CLASS}{re.escape(R.PLACEHOLDER_CHARS)}”’》」』）】]"
-# The marks (and a space before them) after such a character. The lookahead comes first so that the
-# search only stops at a space or mark: led by the character class, it stopped at every ideograph (2x).
-_PUNCT_AFTER_CJK_RE = re.compile(f"(?=[ ,;:?!])(?<={_PUNCT_LEFT}) ?([,;:?!]+)")
+# The marks after such a character, and a space between the two. Both patterns start with the character
+# they look for and only then look behind, which lets the regex engine skip to that character in C: led by
+# a lookaround or a class of ideographs, the search stopped at every character (3x slower on prose).
+_SPACE_BEFORE_PUNCT_RE = re.compile(f" (?<={_PUNCT_LEFT} )(?=[,;:?!])")
+_PUNCT_AFTER_CJK_RE = re.compile(f"([,;:?!](?<={_PUNCT_LEFT}[,;:?!])[,;:?!]*)")
+_ASCII_MARK_RE = re.compile("[,;:?!]")
 _FULLWIDTH_PUNCT = str.maketrans(R.ASCII_TO_FULLWIDTH_PUNCT)
 _CJK_PARENS_RE = re.compile(f"\\(([^()]*[{_CJK_CLASS}][^()]*)\\)")
 _LEADING_ALNUM_RE = re.compile(f"^{R.LATIN_TOKEN}")
@@ -81,11 +84,30 @@ def normalize_chars(text: str) -> str:
     Catches zero-width spaces, BOMs and soft hyphens pasted from Word, `&nbsp;`/full-width indentation,
     and full-width digits ("２０２４年"). Full-width punctuation is deliberately kept.
     """
+    return _folded_chars(text).strip()
+
+
+def _folded_chars(text: str) -> str:
+    """`normalize_chars` without the strip: every rule works on one character or one run of spaces."""
     text = R.INVISIBLE_CHARS_RE.sub("", text)
     text = R.SPACES_RE.sub(" ", text)
     if _FULLWIDTH_ALNUM_RE.search(text):
         text = text.translate(_FULLWIDTH_ALNUM)
-    return text.strip()
+    return text
+
+
+# Joins a page's paragraphs for `_normalized_all`: a private-use character, which no rule of `normalize_chars`
+# touches (no space, control, invisible character or full-width letter), so no rule works across it.
+_PARAGRAPH_SEAM = "\ue000"
+
+
+def _normalized_all(texts: list[str]) -> list[str]:
+    """`normalize_chars` of each text, its scans run once over all of them (a page's twenty paragraphs
+    cost one call each otherwise); texts that hold the seam character are normalized one by one."""
+    joined = _PARAGRAPH_SEAM.join(texts)
+    if joined.count(_PARAGRAPH_SEAM) != len(texts) - 1:
+        return [normalize_chars(text) for text in texts]
+    return [part.strip() for part in _folded_chars(joined).split(_PARAGRAPH_SEAM)]
 
 
 def fullwidth_punct_after_cjk(text: str) -> str:
@@ -94,11 +116,12 @@ def fullwidth_punct_after_cjk(text: str) -> str:
     A space before the mark is dropped with it. Misses marks after Latin or digits, on purpose:
     "1,000", "01:55", "Python,Java" stay as they are.
     """
-    if not any(mark in text for mark in R.ASCII_TO_FULLWIDTH_PUNCT):  # most Chinese paragraphs: no split
+    if _ASCII_MARK_RE.search(text) is None:  # most Chinese paragraphs: no split
         return text
-    # split() keeps the group: [before, marks, between, marks, …, after]; the space outside it is dropped.
-    # Pages with ASCII commas have one on every clause, and this costs a third of a `sub` with a Python
-    # callback per mark.
+    # The space goes first; its mark then follows the Chinese character directly.
+    text = _SPACE_BEFORE_PUNCT_RE.sub("", text)
+    # split() keeps the group: [before, marks, between, marks, …, after]. Pages with ASCII commas have one
+    # on every clause, and this costs a third of a `sub` with a Python callback per mark.
     parts = _PUNCT_AFTER_CJK_RE.split(text)
     parts[1::2] = [marks.translate(_FULLWIDTH_PUNCT) for marks in parts[1::2]]
     return "".join(parts)
@@ -506,10 +529,16 @@ def _normalize_inline(text: str) -> str:
     return remove_cjk_spaces(fullwidth_punct_after_cjk(fullwidth_parens_around_cjk(text)))
 
 
-def _repaired(text: str, counters: Counter[str] | None) -> str:
-    fixed = repair_mojibake(text)
-    if counters is not None and fixed != text:
-        counters["mojibake_repaired"] += 1
+def _repaired(texts: list[str], counters: Counter[str] | None) -> list[str]:
+    """`repair_mojibake` of each text. One hint search over all of them clears most pages at once: a hint
+    in one text is a hint in the joined texts and the joining newline makes none (it is neither a
+    mojibake character nor one that may follow it)."""
+    if _MOJIBAKE_HINT_RE.search("\n".join(texts)) is None:
+        return texts
+    fixed = [repair_mojibake(text) for text in texts]
+    repaired = sum(a != b for a, b in zip(texts, fixed, strict=True))
+    if counters is not None and repaired:
+        counters["mojibake_repaired"] += repaired
     return fixed
 
 
@@ -522,11 +551,15 @@ def clean_paragraphs(paragraphs: list[str], counters: Counter[str] | None = None
     """
     pieces = [
         piece
-        for para in paragraphs
-        for piece in split_run_in_heading(normalize_chars(_repaired(para, counters)))
+        for para in _normalized_all(_repaired(paragraphs, counters))
+        for piece in split_run_in_heading(para)
     ]
     kept = [text for text in map(_normalize_inline, pieces) if not is_punctuation_only(text)]
-    # Joining can pair parentheses across the seam, so inline rules run once more on the result.
+    joined = join_broken_paragraphs(kept)
+    # Joining can pair parentheses across the seam, so inline rules run once more on the result. A paragraph
+    # no repair changed skips `normalize_chars`, which has nothing left to do on it (the inline rules and
+    # joining add no space at an edge, no space run, no control or full-width letter).
     return [
-        _normalize_inline(normalize_chars(_repaired(text, counters))) for text in join_broken_paragraphs(kept)
+        _normalize_inline(text if fixed is text else normalize_chars(fixed))
+        for text, fixed in zip(joined, _repaired(joined, counters), strict=True)
     ]
