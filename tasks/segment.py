@@ -23,6 +23,7 @@ import re
 import tempfile
 from array import array
 from collections.abc import Iterator
+from itertools import compress, count, pairwise
 from pathlib import Path
 from typing import Protocol
 
@@ -44,9 +45,14 @@ DEFAULT_USER_WORD_TAG = "nz"
 # ASCII !?; count only when no letter, digit or URL character follows, so "a.php?id=3" and "x;y" in
 # code or URLs stay whole. A lone ASCII "." is not a terminator (decimals, abbreviations, URLs); three
 # or more dots are an ellipsis. ASCII quotes right after a terminator are taken as closing.
-_TERMINATORS = r"(?:[。！？；]|[!?;](?![0-9A-Za-z=&_/%#.])|…+|\.{3,})+"
+_ASCII_END = r"(?![0-9A-Za-z=&_/%#.])"  # after one of !?;
+_TERMINATOR = rf"[。！？；]|[!?;]{_ASCII_END}|…+|\.{{3,}}"
+# The first terminator of a run, as one character checked by lookbehind: Python's regex engine skips to
+# the next possible match by itself only when a pattern starts with a character class, and otherwise tries
+# a match at every character (three times the cost of the whole split).
+_FIRST_TERMINATOR = rf"[。！？；…!?;.](?:(?<=[。！？；…])|(?<=[!?;]){_ASCII_END}|(?<=\.)\.{{2,}})"
 _CLOSERS = r"[”’」』）)】》〉\]\"'»]*"
-SENTENCE_END_RE = re.compile(_TERMINATORS + _CLOSERS)
+SENTENCE_END_RE = re.compile(f"{_FIRST_TERMINATOR}(?:{_TERMINATOR})*{_CLOSERS}")
 _WHITESPACE_RE = re.compile(r"\s")
 _word, _tag = operator.itemgetter(0), operator.itemgetter(1)  # of a (word, tag) pair
 _ASCII_NUMBER_RE = re.compile(r"[0-9][0-9.%]*")
@@ -55,7 +61,7 @@ _ASCII_WORD_RE = re.compile(r"[0-9A-Za-z][0-9A-Za-z.+#&_%-]*")
 _USER_DICT_LINE_RE = re.compile(r"^(.+?)(?: ([0-9]+))?(?: ([a-z]+))?$")
 
 UserWord = tuple[str, int | None, str]
-Pairs = tuple[tuple[str, str], ...]  # (word, tag) pairs, immutable where they are shared
+Columns = tuple[tuple[str, ...], tuple[str, ...]]  # words and their tags, immutable where they are shared
 
 
 class Segmenter(Protocol):
@@ -63,6 +69,10 @@ class Segmenter(Protocol):
 
     def tag(self, text: str) -> list[tuple[str, str]]:
         """Words with POS tags (jieba's tagset), covering `text` exactly: ''.join(words) == text."""
+        ...
+
+    def columns(self, text: str) -> tuple[list[str], list[str]]:
+        """What `tag` gives as two lists, the words and their tags: no tuple per word on the hot path."""
         ...
 
 
@@ -138,8 +148,12 @@ class JiebaSegmenter:
         self._tags: dict[str, str] = dict(self._posseg.word_tag_tab)
 
     def tag(self, text: str) -> list[tuple[str, str]]:
+        return list(zip(*self.columns(text), strict=True))
+
+    def columns(self, text: str) -> tuple[list[str], list[str]]:
+        words = list(self._cut(text, HMM=True))
         tags = self._tags
-        return [(w, tags.get(w) or self._tag_unknown(w)) for w in self._cut(text, HMM=True)]
+        return words, [tags.get(w) or self._tag_unknown(w) for w in words]
 
     def _tag_unknown(self, word: str) -> str:
         """Tag a word that is not in the dictionary the way rjieba does, and remember it.
@@ -189,6 +203,10 @@ class RjiebaSegmenter:
             add_word(word, user_freq, tag)
         self.tag = self._jieba.tag  # bound C method: no Python frame per call on the hot path
 
+    def columns(self, text: str) -> tuple[list[str], list[str]]:
+        pairs = self.tag(text)
+        return list(map(_word, pairs)), list(map(_tag, pairs))  # each column in one C-level pass
+
 
 # Characters that end a noun built on a term (创文办: the office of 创文; 脱贫攻坚战: its campaign; 巡察组),
 # for the one repair that joins a character to a user entry. Picked from the suffixes of the organisation
@@ -234,25 +252,31 @@ class LongerWordFirst:
         return getattr(self.engine, name)
 
     def tag(self, text: str) -> list[tuple[str, str]]:
-        pairs = self.engine.tag(text)
+        return list(zip(*self.columns(text), strict=True))
+
+    def columns(self, text: str) -> tuple[list[str], list[str]]:
+        words, tags = self.engine.columns(text)
         user = self._user
-        fixes: list[tuple[int, Pairs]] = []
-        for i in [i for i, (w, _) in enumerate(pairs) if w in user]:  # most sentences: none, or one
-            free = i + 1 < len(pairs) and (not fixes or fixes[-1][0] + 1 < i)  # not the token just fixed
-            if free and (fix := self._right_edge(pairs[i][0], pairs[i + 1][0])):
+        fixes: list[tuple[int, Columns]] = []
+        last = len(words) - 1
+        for i in compress(count(), map(user.__contains__, words)):  # the user words, found in C
+            free = i < last and (not fixes or fixes[-1][0] + 1 < i)  # not the token just fixed
+            if free and (fix := self._right_edge(words[i], words[i + 1])):
                 fixes.append((i, fix))
         if not fixes:
-            return pairs
-        out: list[tuple[str, str]] = []
+            return words, tags
+        out_words: list[str] = []
+        out_tags: list[str] = []
         done = 0
-        for i, fix in fixes:
-            out.extend(pairs[done:i])
-            out.extend(fix)
+        for i, (fix_words, fix_tags) in fixes:
+            out_words += words[done:i]
+            out_words += fix_words
+            out_tags += tags[done:i]
+            out_tags += fix_tags
             done = i + 2
-        out.extend(pairs[done:])
-        return out
+        return out_words + words[done:], out_tags + tags[done:]
 
-    def _right_edge(self, w: str, r: str) -> Pairs | None:
+    def _right_edge(self, w: str, r: str) -> Columns | None:
         """The repaired cut of a user entry `w` and the token `r` after it, or None to keep them.
 
         Memoised per instance (`EDGE_MEMO_SIZE`), hence a tuple: one answer is shared by every sentence."""
@@ -263,16 +287,16 @@ class LongerWordFirst:
         if is_dictionary_word(r) or r in self._user:  # a word of its own: 创文 / 办公室 stays
             return None
         if r[0] in ENTRY_SUFFIX_CHARS and is_dictionary_word(r[1:]):
-            return ((w + r[0], "n"), *self._tagged(r[1:]))  # 创文办 / 要
+            return _columns([(w + r[0], "n"), *self._tagged(r[1:])])  # 创文办 / 要
         return None
 
-    def _across_edge(self, w: str, r: str) -> Pairs | None:
+    def _across_edge(self, w: str, r: str) -> Columns | None:
         """The bare dictionary's cut of w + r when one of its words crosses their edge, else None."""
         cut = bare_dag_cut(w + r)
         pos = 0
         for word in cut:
             if pos < len(w) < pos + len(word):
-                return tuple(p for piece in cut for p in self._tagged(piece))
+                return _columns([p for piece in cut for p in self._tagged(piece)])
             pos += len(word)
         return None
 
@@ -282,6 +306,10 @@ class LongerWordFirst:
 
 
 _CJK_WORD_RE = re.compile(r"[\u4e00-\u9fff]+")
+
+
+def _columns(pairs: list[tuple[str, str]]) -> Columns:
+    return tuple(map(_word, pairs)), tuple(map(_tag, pairs))
 
 
 def is_dictionary_word(word: str) -> bool:
@@ -417,23 +445,27 @@ def split_sentences(paragraph: str) -> list[tuple[int, int]]:
     after a terminator is taken as closing even when it opens the next sentence; a full stop written
     as an ASCII "." (mixed-language text) does not end a sentence.
     """
+    ends = [m.end() for m in SENTENCE_END_RE.finditer(paragraph)]
+    if _WHITESPACE_RE.search(paragraph) is None:  # nothing to trim, no blank piece: the pieces are the spans
+        if paragraph and (not ends or ends[-1] < len(paragraph)):
+            ends.append(len(paragraph))
+        return list(pairwise([0, *ends]))
     spans: list[tuple[int, int]] = []
     start = 0
-    for m in SENTENCE_END_RE.finditer(paragraph):
-        if (span := _trimmed(paragraph, start, m.end())) is not None:
+    for end in [*ends, len(paragraph)]:
+        if (span := _trimmed(paragraph, start, end)) is not None:
             spans.append(span)
-        start = m.end()
-    if (span := _trimmed(paragraph, start, len(paragraph))) is not None:
-        spans.append(span)
+        start = end
     return spans
 
 
 def tag_sentence(text: str, seg: Segmenter) -> tuple[list[str], list[str]]:
     """Words and tags of one sentence, pure-whitespace tokens dropped (they carry no meaning)."""
-    pairs = seg.tag(text)
-    if _WHITESPACE_RE.search(text) is not None:
-        pairs = [p for p in pairs if not p[0].isspace()]
-    return list(map(_word, pairs)), list(map(_tag, pairs))  # the two columns, each in one C-level pass
+    words, tags = seg.columns(text)
+    if _WHITESPACE_RE.search(text) is None:
+        return words, tags
+    keep = [not w.isspace() for w in words]
+    return list(compress(words, keep)), list(compress(tags, keep))
 
 
 def segment_doc(doc: Doc, seg: Segmenter) -> list[Sentence]:
