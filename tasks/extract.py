@@ -1384,7 +1384,9 @@ def extract_or_reason(html: str, url: str, site_rules: tuple[SiteRule, ...] = ()
             category_path = list(crumbs[:-1] if _compact(crumbs[-1]) == _compact(title) else crumbs)
         tags.extend(line_tags)
     tags.extend(split_tags(metas.get("keywords", "")))
-    html_node = tree.css_first("html")
+    # The document element: the parser merges any further <html> tag's attributes into it, so this is what
+    # a `css_first("html")` finds, without that query's walk over the whole tree.
+    html_node = tree.root
     meta = PageMeta(
         url=url,
         title=title,
