@@ -1260,6 +1260,22 @@ def parse_unlabelled_breadcrumb(line: _Line, site_name: str | None, title: str) 
     return _trim_path(steps, site_name) if rooted or ends_at_page or line.crumb_hint else None
 
 
+def _path_and_tags(text: str) -> tuple[tuple[str, ...] | None, tuple[str, ...]]:
+    """(`parse_breadcrumb`, the tags of a TAG_LINE_RE line) of a stripped line; tuples, as short lines'
+    results are cached and shared between pages (`_labelled_path_and_tags`)."""
+    crumbs = parse_breadcrumb(text)
+    found = R.TAG_LINE_RE.match(text)
+    return (
+        None if crumbs is None else tuple(crumbs),
+        tuple(split_tags(found.group(1))) if found else (),
+    )
+
+
+# Cached for short lines only, like `_is_boilerplate_text`: templates repeat their menus and bylines on
+# every page, while paragraphs (the long lines) would only fill the cache.
+_labelled_path_and_tags = lru_cache(maxsize=BOILERPLATE_TEXT_CACHE_SIZE)(_path_and_tags)
+
+
 def _trim_path(parts: list[str], site_name: str | None) -> list[str]:
     """Breadcrumb steps minus the root (首页 or the site name: on every page) and trailing 正文/内容 words."""
     parts = [p for p in (p.strip(" \xa0\u3000") for p in parts) if p]
@@ -1359,16 +1375,18 @@ def extract_or_reason(html: str, url: str, site_rules: tuple[SiteRule, ...] = ()
     top = _first_paragraph_index(walker, box)
     for index, line in enumerate(walker.lines):
         text = line.text.strip("\xa0\u3000 ")
+        labelled = _labelled_path_and_tags(text) if len(text) <= _BOILERPLATE_TEXT_MAX_CHARS else None
+        crumbs, line_tags = labelled or _path_and_tags(text)
         if not category_path and (
-            crumbs := parse_breadcrumb(text)
-            or (index < top and parse_unlabelled_breadcrumb(line, site_name, title))
+            crumbs or (index < top and (crumbs := parse_unlabelled_breadcrumb(line, site_name, title)))
         ):
             # Some breadcrumbs end with the article title instead of 正文.
-            category_path = crumbs[:-1] if _compact(crumbs[-1]) == _compact(title) else crumbs
-        if m := R.TAG_LINE_RE.match(text):
-            tags.extend(split_tags(m.group(1)))
+            category_path = list(crumbs[:-1] if _compact(crumbs[-1]) == _compact(title) else crumbs)
+        tags.extend(line_tags)
     tags.extend(split_tags(metas.get("keywords", "")))
-    html_node = tree.css_first("html")
+    # The document element: the parser merges any further <html> tag's attributes into it, so this is what
+    # a `css_first("html")` finds, without that query's walk over the whole tree.
+    html_node = tree.root
     meta = PageMeta(
         url=url,
         title=title,
