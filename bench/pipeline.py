@@ -10,7 +10,8 @@ pages instead of serving it. Prints markdown tables (the ratios wenji / bare jie
 the fixed start-up cost on its own line) and writes bench/results/pipeline.json.
 
 Prefect's bookkeeping is estimated, not guessed: an empty flow run and a no-op task run are timed on the
-same backend, and the run's task runs (four per batch, plus the corpus steps) are charged at that price.
+same backend, and the run's task runs (one transform per batch, plus resolve, a start-worker per worker,
+tables-loaded and the corpus steps) are charged at that price.
 The CPU time of Prefect's temporary server during the run is reported too: on two cores it competes
 with the workers.
 
