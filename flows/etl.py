@@ -37,7 +37,7 @@ from prefect.tasks import MaterializingTask
 
 from wenji.flows.assets import table_asset
 from wenji.flows.runtime import current_api_url, keep_one_api_client, name_process
-from wenji.flows.streaming import QUEUED_BATCHES, Done, FetchStream, WorkBatch, in_flight_window
+from wenji.flows.streaming import QUEUED_BATCHES, Done, FetchStream, Sealed, WorkBatch, in_flight_window
 from wenji.tasks import incremental, store
 from wenji.tasks.crawl import resolve_and_discover
 from wenji.tasks.crawler import FetchedBatch
@@ -143,15 +143,9 @@ def plan_fetches(run: Run, items: list[SourceItem], sources: list[str]) -> incre
 
 
 @task(name="transform", task_run_name="transform batch {batch_no}", cache_policy=NO_CACHE, retries=1)
-def transform(
-    run_id: str,
-    pages: list,
-    prior_errors: list[ErrorRecord],
-    unchanged_urls: list[str],
-    settings: Settings,
-    batch_no: int,
-) -> TransformResult:
-    return transform_batch(run_id, pages, prior_errors, unchanged_urls, settings)
+def transform(run_id: str, batch: Sealed[WorkBatch], settings: Settings, batch_no: int) -> TransformResult:
+    work = batch.value
+    return transform_batch(run_id, work.pages, work.errors, work.unchanged_urls, settings)
 
 
 @task(name="read-stored", task_run_name="read stored pages, batch {batch_no}", cache_policy=NO_CACHE)
@@ -292,9 +286,7 @@ def stored_work(run: Run, since: datetime | None) -> Iterator[WorkBatch | None]:
 def _submit(runner: TaskRunner, run: Run, batch: WorkBatch) -> PrefectFuture[TransformResult]:
     parameters = {
         "run_id": run.run_id,
-        "pages": batch.pages,
-        "prior_errors": batch.errors,
-        "unchanged_urls": batch.unchanged_urls,
+        "batch": Sealed(batch),
         "settings": run.settings,
         "batch_no": batch.batch_no,
     }

@@ -43,6 +43,35 @@ def test_a_workers_task_runs_share_one_api_client(prefect_api: str) -> None:
     assert [uses for _, uses in answers] == [1, 2, 3]
 
 
+@task(cache_policy=NO_CACHE)
+def _what_arrives(batch: object) -> list[str]:
+    """The type of each item of the list the task was given, sealed or not."""
+    from wenji.flows.streaming import Sealed
+
+    items = batch.value if isinstance(batch, Sealed) else batch
+    return [type(item).__name__ for item in items]
+
+
+def test_a_sealed_parameter_reaches_the_worker_unwalked(prefect_api: str) -> None:
+    """Prefect walks plain parameters (it resolves a State inside a list into its value); the transform
+    task's batch travels sealed, so Prefect leaves its contents alone (and spends nothing walking them)."""
+    from prefect.states import Completed
+
+    from wenji.flows.etl import task_runner_for
+    from wenji.flows.streaming import Sealed
+
+    @flow
+    def probe() -> tuple[list[str], list[str]]:
+        with task_runner_for(replace(Settings(), workers=1)) as runner:
+            walked = runner.submit(_what_arrives, {"batch": [Completed(data=7), "页面"]}).result()
+            sealed = runner.submit(_what_arrives, {"batch": Sealed([Completed(data=7), "页面"])}).result()
+            return walked, sealed
+
+    walked, sealed = probe()
+    assert walked == ["int", "str"]
+    assert sealed == ["State", "str"]
+
+
 # How the task runs counted here are named: start-worker-<random>, transform batch <n>, tables loaded.
 COUNTED_TASK_RUNS = ("start-worker", "transform", "tables loaded")
 
