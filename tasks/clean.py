@@ -555,11 +555,23 @@ def clean_paragraphs(paragraphs: list[str], counters: Counter[str] | None = None
         for piece in split_run_in_heading(para)
     ]
     kept = [text for text in map(_normalize_inline, pieces) if not is_punctuation_only(text)]
-    joined = join_broken_paragraphs(kept)
+    out = join_broken_paragraphs(kept)
     # Joining can pair parentheses across the seam, so inline rules run once more on the result. A paragraph
     # no repair changed skips `normalize_chars`, which has nothing left to do on it (the inline rules and
-    # joining add no space at an edge, no space run, no control or full-width letter).
-    return [
-        _normalize_inline(text if fixed is text else normalize_chars(fixed))
-        for text, fixed in zip(joined, _repaired(joined, counters), strict=True)
-    ]
+    # joining add no space at an edge, no space run, no control or full-width letter). A repair here can
+    # also turn a paragraph's first characters into ideographs that continue the one before ("°¡同志们"
+    # after "…的信心和决心" became "啊同志们", which a second cleaning joined: hypothesis found it), so
+    # joining runs again until it joins nothing.
+    while True:
+        fixed = _repaired(out, counters)
+        any_repaired = any(repaired is not text for text, repaired in zip(out, fixed, strict=True))
+        out = [
+            _normalize_inline(text if repaired is text else normalize_chars(repaired))
+            for text, repaired in zip(out, fixed, strict=True)
+        ]
+        if not any_repaired:
+            return out
+        rejoined = join_broken_paragraphs(out)
+        if len(rejoined) == len(out):
+            return out
+        out = rejoined

@@ -4,7 +4,7 @@ surrogates, stray markup, deep nesting). Crashers found are kept below as explic
 
 from __future__ import annotations
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from wenji.tasks.clean import clean_paragraphs
@@ -87,6 +87,14 @@ def test_extract_never_raises(html: str) -> None:
 
 @FUZZ
 @given(st.lists(paragraph, max_size=8))
+# Found by this test: the repair after joining turned "°¡" into 啊, and a second cleaning joined the paragraph
+# that now began with an ideograph.
+@example(
+    [
+        "今天我们召开全市文明城市创建工作推进会，主要任务是总结工作、部署任务。一、紧绷决战之弦，坚定创则必成的信心和决心",
+        "°\x1f¡同志们：°¡",
+    ]
+)
 def test_clean_is_idempotent(paragraphs: list[str]) -> None:
     once = clean_paragraphs(paragraphs)
     assert clean_paragraphs(once) == once

@@ -245,6 +245,18 @@ ALPHABET = st.sampled_from(
 PARAGRAPHS = st.lists(st.text(alphabet=ALPHABET, max_size=60), max_size=8)
 
 
+def test_a_paragraph_that_a_repair_starts_with_an_ideograph_is_joined_at_once() -> None:
+    """The repair after joining reads the GBK bytes of 啊 (B0 A1, read as Latin-1 "°¡"); the paragraph it
+    repairs then continues the sentence before, and is joined in the same cleaning, not in the next one."""
+    first = (
+        "今天我们召开全市文明城市创建工作推进会，主要任务是总结工作、部署任务。"
+        "一、紧绷决战之弦，坚定创则必成的信心和决心"
+    )
+    once = clean_paragraphs([first, "°\x1f¡同志们：°¡"])
+    assert once == [first + "啊同志们：啊"]
+    assert clean_paragraphs(once) == once
+
+
 @settings(max_examples=400, deadline=None)
 @given(PARAGRAPHS)
 def test_clean_is_idempotent(paragraphs: list[str]) -> None:
