@@ -36,7 +36,7 @@ from prefect.task_runners import ProcessPoolTaskRunner, TaskRunner
 from prefect.tasks import MaterializingTask
 
 from wenji.flows.assets import table_asset
-from wenji.flows.runtime import current_api_url, keep_one_api_client, name_process
+from wenji.flows.runtime import current_api_url, keep_one_api_client, name_process, settings_serialized_once
 from wenji.flows.streaming import QUEUED_BATCHES, Done, FetchStream, Sealed, WorkBatch, in_flight_window
 from wenji.tasks import incremental, store
 from wenji.tasks.crawl import resolve_and_discover
@@ -333,7 +333,7 @@ def workers(run: Run) -> Iterator[Workers]:
     worker` or `wenji serve` starts from a deployment loads the flow from its entrypoint with the
     decorator's options and reads its config file only once it runs, so the config's `workers` and
     `dask_address` could not reach a runner chosen before."""
-    with task_runner_for(run.settings) as runner:
+    with settings_serialized_once(), task_runner_for(run.settings) as runner:
         pool = Workers(run, runner)
         yield pool
         wait(pool.started)

@@ -72,6 +72,39 @@ def test_a_sealed_parameter_reaches_the_worker_unwalked(prefect_api: str) -> Non
     assert sealed == ["State", "str"]
 
 
+@task(cache_policy=NO_CACHE)
+def _log_prints_setting() -> bool:
+    """A Prefect setting as the task's process sees it."""
+    from prefect.settings import PREFECT_LOGGING_LOG_PRINTS
+
+    return bool(PREFECT_LOGGING_LOG_PRINTS.value())
+
+
+def test_settings_serialized_once_still_hands_each_task_the_current_settings(prefect_api: str) -> None:
+    """The settings context is serialised once per context, not per submit, and a task submitted under
+    other settings gets those, not the first ones; outside the block every call serialises anew."""
+    from prefect.context import SettingsContext
+    from prefect.settings import PREFECT_LOGGING_LOG_PRINTS, temporary_settings
+
+    from wenji.flows.etl import task_runner_for
+    from wenji.flows.runtime import settings_serialized_once
+
+    @flow
+    def probe() -> tuple[list[bool], bool]:
+        with settings_serialized_once(), task_runner_for(replace(Settings(), workers=1)) as runner:
+            reused = SettingsContext.get().serialize() is SettingsContext.get().serialize()
+            seen = [runner.submit(_log_prints_setting, {}).result()]
+            with temporary_settings({PREFECT_LOGGING_LOG_PRINTS: not seen[0]}):
+                seen.append(runner.submit(_log_prints_setting, {}).result())
+            seen.append(runner.submit(_log_prints_setting, {}).result())
+        return seen, reused
+
+    seen, reused = probe()
+    assert reused
+    assert seen == [seen[0], not seen[0], seen[0]]
+    assert SettingsContext.get().serialize() is not SettingsContext.get().serialize()
+
+
 # How the task runs counted here are named: start-worker-<random>, transform batch <n>, tables loaded.
 COUNTED_TASK_RUNS = ("start-worker", "transform", "tables loaded")
 
