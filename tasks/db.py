@@ -178,6 +178,11 @@ WRITER_MEMORY_LIMIT = "256MB"
 # 100,000 pages (4.7 M sentences, 101 M tokens) new_terms' token runs need more than WRITER_MEMORY_LIMIT,
 # which DuckDB could not spill ("could not allocate block"; 512 MB: 34.7 s, 1 GB: 30.6 s).
 CORPUS_STEP_MEMORY_LIMIT = "1GB"
+# DuckDB threads of a writer. It loads batches beside the workers, which have the cores: more threads of
+# its own only cost CPU (30 bench batches of 200 pages loaded in 13.9-14.0 CPU s with DuckDB's default of
+# one per core, 13.0-13.1 with one, in the same wall time). The corpus steps, which run after the workers
+# have stopped, get a thread per core again (`corpus_step_limits`).
+WRITER_THREADS = 1
 
 
 def connect(
@@ -189,7 +194,8 @@ def connect(
     """Open the database, waiting up to `wait_seconds` if another process holds it.
 
     `config` goes to DuckDB as is, e.g. `{"enable_external_access": False}` to refuse file access.
-    Writers (the pipeline) get WRITER_MEMORY_LIMIT unless `config` says otherwise, and no progress bar.
+    Writers (the pipeline) get WRITER_MEMORY_LIMIT and WRITER_THREADS unless `config` says otherwise, and
+    no progress bar.
     """
     path = Path(path)
     if read_only and not path.exists():
@@ -201,6 +207,7 @@ def connect(
     settings = dict(config or {})
     if not read_only:
         settings.setdefault("memory_limit", WRITER_MEMORY_LIMIT)
+        settings.setdefault("threads", WRITER_THREADS)
     deadline = time.monotonic() + wait_seconds
     while True:
         try:
@@ -297,14 +304,16 @@ def holding(path: str | Path, seconds: float = HOLD_SECONDS) -> Iterator[None]:
 
 
 @contextmanager
-def memory_limit(con: duckdb.DuckDBPyConnection, limit: str) -> Iterator[None]:
-    """DuckDB's memory limit raised to `limit` within the block, then the writer's again (it is the
-    database instance's, shared by the held connection's cursors)."""
-    con.execute(f"SET memory_limit = '{limit}'")  # our constants, never input
+def corpus_step_limits(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """DuckDB's memory limit raised to CORPUS_STEP_MEMORY_LIMIT and a thread per core within the block,
+    then the writer's limits again (they are the database instance's, shared by the held connection's
+    cursors)."""
+    # our constants, never input
+    con.execute(f"SET memory_limit = '{CORPUS_STEP_MEMORY_LIMIT}'; SET threads = {os.cpu_count() or 1}")
     try:
         yield
     finally:
-        con.execute(f"SET memory_limit = '{WRITER_MEMORY_LIMIT}'")
+        con.execute(f"SET memory_limit = '{WRITER_MEMORY_LIMIT}'; SET threads = {WRITER_THREADS}")
 
 
 def quiet(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:

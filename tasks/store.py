@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
-from wenji.tasks.db import CORPUS_STEP_MEMORY_LIMIT, memory_limit, migrate, open_db, sql_text, transaction
+from wenji.tasks.db import corpus_step_limits, migrate, open_db, sql_text, transaction
 from wenji.tasks.decode import decode_html
 from wenji.tasks.enrich.fingerprint import NUM_PERM
 from wenji.tasks.incremental import Stored
@@ -85,7 +85,7 @@ def recompute(db_path: str | Path, script: str, table: str, variables: dict[str,
     with open_db(db_path) as con:
         for name, value in variables.items():
             con.execute(f"SET VARIABLE {name} = ?", [value])  # names are ours; values are bound
-        with memory_limit(con, CORPUS_STEP_MEMORY_LIMIT), transaction(con):
+        with corpus_step_limits(con), transaction(con):
             con.execute(sql_text(script))
         # `table` is one of our table names, never input.
         return con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]

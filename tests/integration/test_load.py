@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
@@ -108,17 +109,19 @@ def test_a_writer_draws_no_progress_bar(db_path: Path) -> None:
     assert done.stdout.split() == ["bare", "True", "writer", "False", "held", "False"]
 
 
-def test_corpus_steps_get_their_memory_limit_and_writers_theirs_again(db_path: Path) -> None:
-    def limit(con: duckdb.DuckDBPyConnection) -> str:
-        return con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
+def test_corpus_steps_get_their_limits_and_writers_theirs_again(db_path: Path) -> None:
+    def limits(con: duckdb.DuckDBPyConnection) -> tuple[str, int]:
+        return con.execute("SELECT current_setting('memory_limit'), current_setting('threads')").fetchone()
 
     with dbmod.holding(db_path), dbmod.open_db(db_path) as con:
-        writer = limit(con)
+        writer = limits(con)
         # `other`: another cursor of the held connection
-        with dbmod.memory_limit(con, dbmod.CORPUS_STEP_MEMORY_LIMIT), dbmod.open_db(db_path) as other:
-            raised = limit(other)
-        assert limit(con) == writer
-    assert writer.startswith("244") and raised.startswith("953")  # 256 MB and 1 GB, in MiB
+        with dbmod.corpus_step_limits(con), dbmod.open_db(db_path) as other:
+            raised = limits(other)
+        assert limits(con) == writer
+    # 256 MB and 1 GB, in MiB; one thread while loading beside the workers, one per core after them
+    assert writer[0].startswith("244") and raised[0].startswith("953")
+    assert writer[1] == dbmod.WRITER_THREADS == 1 and raised[1] == os.cpu_count()
 
 
 def test_migrate_refuses_an_applied_file_that_changed(db_path: Path) -> None:
