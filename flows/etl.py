@@ -333,7 +333,8 @@ def workers(run: Run) -> Iterator[Workers]:
     worker` or `wenji serve` starts from a deployment loads the flow from its entrypoint with the
     decorator's options and reads its config file only once it runs, so the config's `workers` and
     `dask_address` could not reach a runner chosen before."""
-    with settings_serialized_once(), task_runner_for(run.settings) as runner:
+    same_machine = not run.settings.dask_address
+    with settings_serialized_once(same_machine), task_runner_for(run.settings) as runner:
         pool = Workers(run, runner)
         yield pool
         wait(pool.started)

@@ -80,9 +80,13 @@ def _log_prints_setting() -> bool:
     return bool(PREFECT_LOGGING_LOG_PRINTS.value())
 
 
-def test_settings_serialized_once_still_hands_each_task_the_current_settings(prefect_api: str) -> None:
+@pytest.mark.parametrize("same_machine", [True, False])
+def test_settings_serialized_once_still_hands_each_task_the_current_settings(
+    prefect_api: str, same_machine: bool
+) -> None:
     """The settings context is serialised once per context, not per submit, and a task submitted under
-    other settings gets those, not the first ones; outside the block every call serialises anew."""
+    other settings gets those, not the first ones; outside the block every call serialises anew. On the
+    same machine the settings travel as the object (a plain dict for workers elsewhere)."""
     from prefect.context import SettingsContext
     from prefect.settings import PREFECT_LOGGING_LOG_PRINTS, temporary_settings
 
@@ -90,17 +94,22 @@ def test_settings_serialized_once_still_hands_each_task_the_current_settings(pre
     from wenji.flows.runtime import settings_serialized_once
 
     @flow
-    def probe() -> tuple[list[bool], bool]:
-        with settings_serialized_once(), task_runner_for(replace(Settings(), workers=1)) as runner:
+    def probe() -> tuple[list[bool], bool, bool]:
+        with (
+            settings_serialized_once(same_machine),
+            task_runner_for(replace(Settings(), workers=1)) as runner,
+        ):
             reused = SettingsContext.get().serialize() is SettingsContext.get().serialize()
+            as_object = SettingsContext.get().serialize()["settings"] is SettingsContext.get().settings
             seen = [runner.submit(_log_prints_setting, {}).result()]
             with temporary_settings({PREFECT_LOGGING_LOG_PRINTS: not seen[0]}):
                 seen.append(runner.submit(_log_prints_setting, {}).result())
             seen.append(runner.submit(_log_prints_setting, {}).result())
-        return seen, reused
+        return seen, reused, as_object
 
-    seen, reused = probe()
+    seen, reused, as_object = probe()
     assert reused
+    assert as_object == same_machine
     assert seen == [seen[0], not seen[0], seen[0]]
     assert SettingsContext.get().serialize() is not SettingsContext.get().serialize()
 
