@@ -333,8 +333,11 @@ def workers(run: Run) -> Iterator[Workers]:
     worker` or `wenji serve` starts from a deployment loads the flow from its entrypoint with the
     decorator's options and reads its config file only once it runs, so the config's `workers` and
     `dask_address` could not reach a runner chosen before."""
-    same_machine = not run.settings.dask_address
-    with settings_serialized_once(same_machine), task_runner_for(run.settings) as runner:
+    # Settings as an object only for a local pool's workers, not for a Dask cluster's.
+    with (
+        task_runner_for(run.settings) as runner,
+        settings_serialized_once(same_machine=isinstance(runner, ProcessPoolTaskRunner)),
+    ):
         pool = Workers(run, runner)
         yield pool
         wait(pool.started)
