@@ -366,14 +366,32 @@ def recovered_url(html_head: bytes) -> str | None:
     return None
 
 
-def _saved_page(path: Path) -> SourceItem:
+def _saved_page(path: Path, real_dirs: dict[Path, Path]) -> SourceItem:
+    """A saved page as a source item: its canonical URL, or else its file:// URL (symlinks resolved).
+
+    `real_dirs` caches resolved directories across a folder's pages (see `_real_path`)."""
     try:
         with path.open("rb") as f:
             head = f.read(CANONICAL_SCAN_BYTES)
     except OSError:
         head = b""  # unreadable: fetch reports it with the file's path
     url = recovered_url(head) if head else None
-    return SourceItem(url=normalize_url(url) if url else path.resolve().as_uri(), path=str(path))
+    if url:
+        return SourceItem(url=normalize_url(url), path=str(path))
+    return SourceItem(url=_real_path(path, real_dirs).as_uri(), path=str(path))
+
+
+def _real_path(path: Path, real_dirs: dict[Path, Path]) -> Path:
+    """`path.resolve()`, resolving each directory once: realpath costs an lstat per component of the
+    path, six per page of a folder three levels deep (0.66 of the 1.6 s that resolving a 6,000-page folder
+    took, before the first page could be fetched). A file that is no symlink lies where its resolved
+    directory says."""
+    if path.is_symlink():
+        return path.resolve()
+    parent = real_dirs.get(path.parent)
+    if parent is None:
+        parent = real_dirs[path.parent] = path.parent.resolve()
+    return parent / path.name
 
 
 def _saved_pages(folder: Path) -> list[Path]:
@@ -416,13 +434,14 @@ def _from_spec(spec: str, scope: _Scope, result: StepResult[SourceItem]) -> Iter
         pages = _saved_pages(path)
         if not pages:
             raise _Unresolvable("resolve_empty", f"folder {path} holds no .html/.htm/.shtml files")
-        yield from (_saved_page(p) for p in pages)
+        real_dirs: dict[Path, Path] = {}
+        yield from (_saved_page(p, real_dirs) for p in pages)
     elif not path.exists():
         raise _Unresolvable(
             "resolve_not_found", f"{spec!r} is neither an http(s) URL nor an existing file or folder"
         )
     elif path.suffix.lower() in SAVED_PAGE_SUFFIXES:
-        yield _saved_page(path)
+        yield _saved_page(path, {})
     elif path.name.lower().endswith(_SITEMAP_SUFFIXES):
         yield from _walk_sitemap(str(path), scope.download, result, False, scope)
     else:

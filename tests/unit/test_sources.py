@@ -222,6 +222,31 @@ def test_folder_of_saved_pages(tmp_path: Path) -> None:
     assert result.counters["duplicates"] == 1  # copy.htm names the same page
 
 
+def test_saved_pages_without_a_canonical_url_are_named_by_their_real_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each page's file:// URL is its `Path.resolve()`, through a symlinked folder and symlinked pages and
+    from a relative spec, while directories are resolved once for all their pages."""
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "2.html").write_bytes(saved_page(""))
+    folder = tmp_path / "saved"
+    (folder / "2024" / "讲话").mkdir(parents=True)
+    (folder / "2024" / "通知.html").write_bytes(saved_page(""))
+    (folder / "2024" / "讲话" / "1.html").write_bytes(saved_page(""))
+    (folder / "2024" / "linked.html").symlink_to(elsewhere / "2.html")  # a symlinked page
+    (tmp_path / "saved-link").symlink_to(folder)  # the folder given through a symlink
+    monkeypatch.chdir(tmp_path)
+    result = resolve_sources(["saved-link"], CFG)
+    assert [item.url for item in result.items] == [
+        Path(item.path).resolve().as_uri() for item in result.items
+    ]
+    assert sorted(urls(result)) == sorted(
+        p.as_uri()
+        for p in (elsewhere / "2.html", folder / "2024" / "通知.html", folder / "2024" / "讲话" / "1.html")
+    )
+
+
 @pytest.mark.parametrize(
     ("head", "url"),
     [
