@@ -11,7 +11,8 @@ the fixed start-up cost on its own line) and writes bench/results/pipeline.json.
 
 Prefect's bookkeeping is estimated, not guessed: an empty flow run and a no-op task run are timed on the
 same backend, and the run's task runs (one transform per batch, plus resolve, a start-worker per worker,
-tables-loaded and the corpus steps) are charged at that price.
+tables-loaded and the corpus steps) are charged at that price. They are timed with Prefect's flow
+heartbeat off, and the heartbeat's wait at the end of the run is charged on its own (`_heartbeat_wait`).
 The CPU time of Prefect's temporary server during the run is reported too: on two cores it competes
 with the workers.
 
@@ -218,10 +219,22 @@ def _peer(n: int, source_spec: str, source: str) -> dict:
     return json.loads(out)
 
 
+def _heartbeat_wait() -> float:
+    """What Prefect's flow heartbeat adds to a run's wall time on average: its thread sleeps in whole
+    seconds and the flow run joins it on the way out, so every flow run ends on a whole second after its
+    start, 0-1 s later than its work (0.5 s on average; 0 with `flows.heartbeat_frequency` unset)."""
+    from prefect.settings import get_current_settings
+
+    return 0.5 if get_current_settings().flows.heartbeat_frequency is not None else 0.0
+
+
 def _prefect_prices() -> tuple[float, float]:
-    """Seconds of an empty flow run, and of one extra no-op task run in it (best of a few)."""
+    """Seconds of an empty flow run, and of one extra no-op task run in it (best of a few), timed with the
+    flow heartbeat off: with it, every probe ended on the same whole second (an empty flow run 1.07 s, and
+    40 more task runs cost ~0), which hid both prices."""
     from prefect import flow, task
     from prefect.cache_policies import NO_CACHE
+    from prefect.settings import temporary_settings
 
     @task(cache_policy=NO_CACHE)
     def noop(i: int) -> int:
@@ -240,8 +253,9 @@ def _prefect_prices() -> tuple[float, float]:
             times.append(time.perf_counter() - started)
         return min(times)
 
-    empty = best(0)
-    return empty, max(0.0, (best(PREFECT_PROBE_TASKS) - empty) / PREFECT_PROBE_TASKS)
+    with temporary_settings(updates={"flows.heartbeat_frequency": None}):
+        empty = best(0)
+        return empty, max(0.0, (best(PREFECT_PROBE_TASKS) - empty) / PREFECT_PROBE_TASKS)
 
 
 def _cpu_seconds(pids: list[int]) -> float:
@@ -335,7 +349,8 @@ def run_size(n: int, workers: int, batch_size: int, source: str = "http", peer: 
     stages = {k: round(v, 2) for k, v in first.stage_seconds.items()}
     batches = -(-n // batch_size)
     task_runs = TASKS_PER_BATCH * batches + RUN_TASKS + workers
-    prefect_seconds = flow_price + task_runs * task_price
+    heartbeat_wait = _heartbeat_wait()
+    prefect_seconds = flow_price + heartbeat_wait + task_runs * task_price
     rows = _loaded_rows(db_path)
     return {
         "source": source,
@@ -381,6 +396,7 @@ def run_size(n: int, workers: int, batch_size: int, source: str = "http", peer: 
         "startup_s": {
             "prefect_server": round(prefect_start_seconds, 2),  # outside the run's wall time
             "empty_flow_run": round(flow_price, 2),  # inside it
+            "heartbeat_wait": heartbeat_wait,  # inside it, on average
             "worker_warmup": round(warmup_seconds, 2),  # inside it, overlapped with the first fetches
         },
         "counts": asdict(first.counts),
@@ -428,6 +444,7 @@ def startup_line(r: dict) -> str:
     return (
         f"{r['pages']:,} pages, fixed start-up: Prefect server {s['prefect_server']} s (before the run, "
         f"not in its wall time); in the run's {r['first_run_s']} s: empty flow run {s['empty_flow_run']} s, "
+        f"Prefect's heartbeat at the run's end {s.get('heartbeat_wait', 0)} s on average, "
         f"worker warm-up {s['worker_warmup']} s (overlaps the first fetches)"
     )
 
