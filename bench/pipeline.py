@@ -444,7 +444,7 @@ def startup_line(r: dict) -> str:
     return (
         f"{r['pages']:,} pages, fixed start-up: Prefect server {s['prefect_server']} s (before the run, "
         f"not in its wall time); in the run's {r['first_run_s']} s: empty flow run {s['empty_flow_run']} s, "
-        f"Prefect's heartbeat at the run's end {s.get('heartbeat_wait', 0)} s on average, "
+        f"Prefect's heartbeat at the run's end {s['heartbeat_wait']} s on average, "
         f"worker warm-up {s['worker_warmup']} s (overlaps the first fetches)"
     )
 

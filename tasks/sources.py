@@ -376,9 +376,7 @@ def _saved_page(path: Path, real_dirs: dict[Path, Path]) -> SourceItem:
     except OSError:
         head = b""  # unreadable: fetch reports it with the file's path
     url = recovered_url(head) if head else None
-    if url:
-        return SourceItem(url=normalize_url(url), path=str(path))
-    return SourceItem(url=_real_path(path, real_dirs).as_uri(), path=str(path))
+    return SourceItem(url=normalize_url(url) if url else _real_path(path, real_dirs).as_uri(), path=str(path))
 
 
 def _real_path(path: Path, real_dirs: dict[Path, Path]) -> Path:

@@ -225,8 +225,8 @@ def test_folder_of_saved_pages(tmp_path: Path) -> None:
 def test_saved_pages_without_a_canonical_url_are_named_by_their_real_path(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Each page's file:// URL is its `Path.resolve()`, through a symlinked folder and symlinked pages and
-    from a relative spec, while directories are resolved once for all their pages."""
+    """Each page's file:// URL is its `Path.resolve()` (which `_real_path` shortcuts per directory),
+    through a symlinked folder and a symlinked page and from a relative spec."""
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     (elsewhere / "2.html").write_bytes(saved_page(""))
